@@ -1,0 +1,163 @@
+//! Byte layout constants of the artifact (see `core/FORMAT.md`), and checked
+//! little-endian reads that report corruption instead of panicking.
+
+use crate::error::{Error, Result};
+
+/// The first eight bytes of every artifact.
+pub const MAGIC: [u8; 8] = *b"MXLISTS\0";
+/// The format version this library writes and reads.
+pub const VERSION: u32 = 1;
+/// Size of the fixed header.
+pub const HEADER_LEN: usize = 64;
+/// Size of one section directory record.
+pub const DIR_ENTRY_LEN: usize = 32;
+/// Alignment of every section's offset.
+pub const SECTION_ALIGN: usize = 16;
+/// A string reference meaning "none" (e.g. "use the list's default reason").
+pub const NO_STR: u32 = u32::MAX;
+/// A value in an interval table meaning "no list covers this interval".
+pub const NO_HITS: u32 = u32::MAX;
+/// Number of slots of an interval table's direct index (top 16 bits, plus one).
+pub const INDEX_SLOTS: usize = (1 << 16) + 1;
+/// Size of a list record in the `lists` section.
+pub const LIST_RECORD_LEN: usize = 48;
+/// Size of one item of a posting or hit set block.
+pub const ITEM_LEN: usize = 8;
+/// Size of one record of the `ip_entries` section.
+pub const IP_ENTRY_LEN: usize = 48;
+/// Most lists one artifact may hold.
+pub const MAX_LISTS: usize = 256;
+
+/// Flag bit of a posting or IP entry: the entry is an exclusion.
+pub const FLAG_EXCLUDE: u8 = 0x80;
+/// Flag bit of an IP entry: the range is IPv6.
+pub const FLAG_V6: u8 = 0x40;
+/// Mask of the name form in a posting's flags.
+pub const FORM_MASK: u8 = 0x0f;
+
+/// Section identifiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u32)]
+pub enum SectionId {
+    /// List directory.
+    Lists = 1,
+    /// Length-prefixed UTF-8 strings.
+    Strings = 2,
+    /// The FST over reversed name keys.
+    Names = 3,
+    /// Posting blocks the FST values point to.
+    Postings = 4,
+    /// IPv4 direct index.
+    V4Index = 5,
+    /// IPv4 interval starts.
+    V4Starts = 6,
+    /// IPv4 interval values.
+    V4Values = 7,
+    /// IPv6 direct index.
+    V6Index = 8,
+    /// IPv6 interval starts.
+    V6Starts = 9,
+    /// IPv6 interval values.
+    V6Values = 10,
+    /// Hit set blocks the interval values point to.
+    HitSets = 11,
+    /// Every IP entry of every list, as built.
+    IpEntries = 12,
+}
+
+impl SectionId {
+    /// All sections, in file order.
+    pub const ALL: [SectionId; 12] = [
+        SectionId::Lists,
+        SectionId::Strings,
+        SectionId::Names,
+        SectionId::Postings,
+        SectionId::V4Index,
+        SectionId::V4Starts,
+        SectionId::V4Values,
+        SectionId::V6Index,
+        SectionId::V6Starts,
+        SectionId::V6Values,
+        SectionId::HitSets,
+        SectionId::IpEntries,
+    ];
+
+    /// The section's name in error messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            SectionId::Lists => "lists",
+            SectionId::Strings => "strings",
+            SectionId::Names => "names",
+            SectionId::Postings => "postings",
+            SectionId::V4Index => "v4_index",
+            SectionId::V4Starts => "v4_starts",
+            SectionId::V4Values => "v4_values",
+            SectionId::V6Index => "v6_index",
+            SectionId::V6Starts => "v6_starts",
+            SectionId::V6Values => "v6_values",
+            SectionId::HitSets => "hit_sets",
+            SectionId::IpEntries => "ip_entries",
+        }
+    }
+
+    /// The id for a stored number, if known.
+    pub fn from_u32(v: u32) -> Option<Self> {
+        SectionId::ALL.into_iter().find(|s| *s as u32 == v)
+    }
+}
+
+/// The xxh3-64 checksum used for sections and the header.
+pub fn checksum(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+/// Reads a little-endian `u16` at `at`, or reports corruption of `section`.
+#[inline]
+pub fn u16_at(b: &[u8], at: usize, section: &'static str) -> Result<u16> {
+    b.get(at..at.wrapping_add(2))
+        .map(|s| u16::from_le_bytes([s[0], s[1]]))
+        .ok_or_else(|| out_of_bounds(section, at))
+}
+
+/// Reads a little-endian `u32` at `at`, or reports corruption of `section`.
+#[inline]
+pub fn u32_at(b: &[u8], at: usize, section: &'static str) -> Result<u32> {
+    b.get(at..at.wrapping_add(4))
+        .and_then(|s| s.try_into().ok())
+        .map(u32::from_le_bytes)
+        .ok_or_else(|| out_of_bounds(section, at))
+}
+
+/// Reads a little-endian `u64` at `at`, or reports corruption of `section`.
+#[inline]
+pub fn u64_at(b: &[u8], at: usize, section: &'static str) -> Result<u64> {
+    b.get(at..at.wrapping_add(8))
+        .and_then(|s| s.try_into().ok())
+        .map(u64::from_le_bytes)
+        .ok_or_else(|| out_of_bounds(section, at))
+}
+
+/// Reads a little-endian `u128` at `at`, or reports corruption of `section`.
+#[inline]
+pub fn u128_at(b: &[u8], at: usize, section: &'static str) -> Result<u128> {
+    b.get(at..at.wrapping_add(16))
+        .and_then(|s| s.try_into().ok())
+        .map(u128::from_le_bytes)
+        .ok_or_else(|| out_of_bounds(section, at))
+}
+
+/// Reads the length-prefixed string at `at` in the strings section.
+pub fn str_at(strings: &[u8], at: u32) -> Result<&str> {
+    let at = at as usize;
+    let len = u32_at(strings, at, "strings")? as usize;
+    let bytes = strings
+        .get(at + 4..(at + 4).saturating_add(len))
+        .ok_or_else(|| out_of_bounds("strings", at))?;
+    std::str::from_utf8(bytes)
+        .map_err(|_| Error::corrupt("strings", format!("string at {at} is not UTF-8")))
+}
+
+#[cold]
+fn out_of_bounds(section: &'static str, at: usize) -> Error {
+    Error::corrupt(section, format!("read past the end at offset {at}"))
+}

@@ -1,0 +1,63 @@
+//! mxlists compiles mail policy lists (banned TLDs, invalid recipients, the
+//! StopForumSpam blocklist, audited invalid domains, provider IP ranges with
+//! whitelists) into one immutable, memory-mapped artifact, and answers "is this
+//! address, domain or IP on one of our lists?" in time independent of list size.
+//!
+//! Data flows one way. Entries are parsed ([`entry`]) and normalized
+//! ([`normalize`]); the [`Builder`] resolves duplicates, exclusions and
+//! specificity and lays out the [`Artifact`]; a query takes the same road back:
+//! normalize, one walk over the name FST ([`names`]), or one search of an IP
+//! interval table ([`ranges`]).
+//!
+//! ```
+//! use mxlists_core::{Artifact, Builder, ListKind, Outcome};
+//!
+//! let mut b = Builder::new();
+//! let bans = b.add_list("tld_bans", ListKind::Domain, Some("mail from this TLD is not accepted here")).unwrap();
+//! b.add_text(bans, ".monster").unwrap();
+//! b.add_text(bans, "!good.monster").unwrap();
+//! let ovh = b.add_list("ovh", ListKind::Ip, None).unwrap();
+//! b.add_text(ovh, "51.68.0.0/16").unwrap();
+//! b.add_text(ovh, "!51.68.10.0/28 our customer").unwrap();
+//! let tlds = b.add_list("tlds", ListKind::KnownTlds, None).unwrap();
+//! for t in ["com", "net", "monster"] {
+//!     b.add_text(tlds, t).unwrap();
+//! }
+//! let art = Artifact::from_bytes(b.build().unwrap().bytes).unwrap();
+//!
+//! let Outcome::Listed(hit) = art.check("<X@Bad.Monster>").unwrap() else { panic!() };
+//! assert_eq!((hit.list.as_str(), hit.entry.as_str()), ("tld_bans", "monster"));
+//! assert!(!art.check("x@good.monster").unwrap().is_listed());
+//! assert!(art.check("::ffff:51.68.0.1").unwrap().is_listed());
+//! assert!(!art.check("51.68.10.3").unwrap().is_listed());
+//! let Outcome::Listed(hit) = art.check("root@pop-os.localdomain").unwrap() else { panic!() };
+//! assert_eq!((hit.list.as_str(), hit.entry.as_str()), ("tlds", "localdomain"));
+//! assert!(matches!(art.check("a@@b").unwrap(), Outcome::Invalid(_)));
+//! ```
+#![deny(unsafe_code)]
+
+pub mod artifact;
+mod builder;
+mod db;
+mod diff;
+mod dump;
+pub mod entry;
+mod error;
+mod guard;
+mod kind;
+pub mod names;
+pub mod normalize;
+pub mod ranges;
+mod reload;
+mod verify;
+
+pub use artifact::{write_atomic, Artifact, ListInfo, Verify};
+pub use builder::{Builder, Built, ListId, ListStats};
+pub use db::{AllOutcome, Hit, Outcome, Selection};
+pub use diff::{diff, ListDiff};
+pub use entry::{parse_entry, Entry, EntryError, IpRange, Target};
+pub use error::{Error, Location, Result};
+pub use kind::ListKind;
+pub use names::NameForm;
+pub use normalize::{Invalid, Value};
+pub use reload::{Db, DEFAULT_CHECK_INTERVAL};

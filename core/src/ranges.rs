@@ -1,0 +1,257 @@
+//! IP range tables: where overlapping ranges with exclusions are resolved into
+//! disjoint intervals at build time, and where an address is found in them.
+//!
+//! Resolution: at every address, each list is decided by its narrowest covering
+//! range; at equal width an exclusion wins (then the lower start, then the lower
+//! entry index, so the result never depends on input order). Adjacent intervals
+//! with the same outcome are merged.
+//!
+//! Lookup: a direct index on the top 16 bits of the address narrows the search to
+//! the intervals starting in that block, then a binary search finds the interval.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::artifact::format::{u128_at, u32_at, INDEX_SLOTS, NO_HITS};
+use crate::error::{Error, Result};
+
+/// One IP entry fed to resolution.
+#[derive(Clone, Copy, Debug)]
+pub struct RangeItem {
+    /// List index.
+    pub list: u16,
+    /// Index of the entry in the `ip_entries` section.
+    pub entry: u32,
+    /// Whether the entry is an exclusion.
+    pub exclude: bool,
+    /// First address.
+    pub start: u128,
+    /// Last address.
+    pub end: u128,
+}
+
+/// A resolved table: interval starts (the first is always 0) and, for each
+/// interval, the listing entries that decide it, `(list, entry)` sorted by list.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Resolved {
+    /// First address of each interval, strictly increasing, starting at 0.
+    pub starts: Vec<u128>,
+    /// The hits of each interval.
+    pub hits: Vec<Vec<(u16, u32)>>,
+}
+
+/// Resolves the ranges of one address family (`max` is its last address).
+pub fn resolve(items: &[RangeItem], max: u128) -> Resolved {
+    // (point, is_add, item index): removals sort before additions at a point.
+    let mut events: Vec<(u128, bool, usize)> = Vec::with_capacity(items.len() * 2);
+    for (i, it) in items.iter().enumerate() {
+        events.push((it.start, true, i));
+        if it.end < max {
+            events.push((it.end + 1, false, i));
+        }
+    }
+    events.sort_unstable();
+    // Per list: active ranges ordered by (width, listing after exclusion, start, entry).
+    type Key = (u128, bool, u128, u32, usize);
+    let mut active: BTreeMap<u16, BTreeSet<Key>> = BTreeMap::new();
+    let key = |i: usize| -> Key {
+        let it = &items[i];
+        (it.end - it.start, !it.exclude, it.start, it.entry, i)
+    };
+    let mut out = Resolved {
+        starts: vec![0],
+        hits: vec![Vec::new()],
+    };
+    let mut e = 0;
+    while e < events.len() {
+        let point = events[e].0;
+        while e < events.len() && events[e].0 == point {
+            let (_, add, i) = events[e];
+            let set = active.entry(items[i].list).or_default();
+            if add {
+                set.insert(key(i));
+            } else {
+                set.remove(&key(i));
+            }
+            e += 1;
+        }
+        let hits: Vec<(u16, u32)> = active
+            .iter()
+            .filter_map(|(&list, set)| {
+                let &(_, listing, _, entry, _) = set.first()?;
+                listing.then_some((list, entry))
+            })
+            .collect();
+        if *out.hits.last().expect("never empty") == hits {
+            continue;
+        }
+        if *out.starts.last().expect("never empty") == point {
+            *out.hits.last_mut().expect("never empty") = hits;
+            // Merging with the interval before may now be possible.
+            let n = out.hits.len();
+            if n >= 2 && out.hits[n - 2] == out.hits[n - 1] {
+                out.hits.pop();
+                out.starts.pop();
+            }
+        } else {
+            out.starts.push(point);
+            out.hits.push(hits);
+        }
+    }
+    out
+}
+
+/// Builds the direct index over `starts`: slot `h` holds the index of the last
+/// interval starting at or before `h << shift`; slot 65536 holds the last index.
+pub fn build_index(starts: &[u128], shift: u32) -> Vec<u32> {
+    let mut index = Vec::with_capacity(INDEX_SLOTS);
+    let mut i = 0usize;
+    for h in 0..(INDEX_SLOTS - 1) as u128 {
+        let at = h << shift;
+        while i + 1 < starts.len() && starts[i + 1] <= at {
+            i += 1;
+        }
+        index.push(i as u32);
+    }
+    index.push(starts.len().saturating_sub(1) as u32);
+    index
+}
+
+/// A borrowed interval table of one family, as stored in the artifact.
+#[derive(Clone, Copy)]
+pub struct RangeTable<'a> {
+    /// The direct index (`INDEX_SLOTS` little-endian `u32`).
+    pub index: &'a [u8],
+    /// Interval starts: `u32` for IPv4, `u128` for IPv6.
+    pub starts: &'a [u8],
+    /// One `u32` per interval: a hit set offset or [`NO_HITS`].
+    pub values: &'a [u8],
+    /// Whether this is the IPv6 table.
+    pub v6: bool,
+}
+
+impl RangeTable<'_> {
+    fn width(&self) -> usize {
+        if self.v6 {
+            16
+        } else {
+            4
+        }
+    }
+
+    fn start(&self, i: usize) -> Result<u128> {
+        if self.v6 {
+            u128_at(self.starts, i * 16, "v6_starts")
+        } else {
+            u32_at(self.starts, i * 4, "v4_starts").map(u128::from)
+        }
+    }
+
+    /// Number of intervals.
+    pub fn len(&self) -> usize {
+        self.starts.len() / self.width()
+    }
+
+    /// Whether the table has no interval (an artifact without IP lists of this family).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The hit set offset for `addr`, or `None` when no list covers it.
+    #[inline]
+    pub fn find(&self, addr: u128) -> Result<Option<u32>> {
+        if self.starts.is_empty() {
+            return Ok(None);
+        }
+        let shift = if self.v6 { 112 } else { 16 };
+        let h = (addr >> shift) as usize;
+        let name = if self.v6 { "v6_index" } else { "v4_index" };
+        let mut lo = u32_at(self.index, h * 4, name)? as usize;
+        let mut hi = u32_at(self.index, (h + 1) * 4, name)? as usize;
+        if lo > hi || hi >= self.len() {
+            return Err(Error::corrupt(
+                name,
+                format!("slot {h} points outside the table"),
+            ));
+        }
+        // Invariant: start(lo) <= addr; answer in [lo, hi].
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if self.start(mid)? <= addr {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        let vname = if self.v6 { "v6_values" } else { "v4_values" };
+        let v = u32_at(self.values, lo * 4, vname)?;
+        Ok((v != NO_HITS).then_some(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(list: u16, entry: u32, exclude: bool, start: u128, end: u128) -> RangeItem {
+        RangeItem {
+            list,
+            entry,
+            exclude,
+            start,
+            end,
+        }
+    }
+
+    #[test]
+    fn narrowest_wins_and_exclusion_punches_a_hole() {
+        let items = [
+            item(0, 0, false, 100, 199),
+            item(0, 1, true, 120, 135),
+            item(0, 2, false, 130, 131),
+        ];
+        let r = resolve(&items, u32::MAX as u128);
+        assert_eq!(r.starts, vec![0, 100, 120, 130, 132, 136, 200]);
+        assert_eq!(
+            r.hits,
+            vec![
+                vec![],
+                vec![(0, 0)],
+                vec![],
+                vec![(0, 2)],
+                vec![],
+                vec![(0, 0)],
+                vec![]
+            ]
+        );
+    }
+
+    #[test]
+    fn equal_width_exclusion_wins_and_lists_are_independent() {
+        let items = [
+            item(0, 0, false, 10, 19),
+            item(0, 1, true, 10, 19),
+            item(1, 2, false, 10, 19),
+        ];
+        let r = resolve(&items, 255);
+        assert_eq!(r.starts, vec![0, 10, 20]);
+        assert_eq!(r.hits, vec![vec![], vec![(1, 2)], vec![]]);
+    }
+
+    #[test]
+    fn full_space_range() {
+        let r = resolve(&[item(0, 0, false, 0, u128::MAX)], u128::MAX);
+        assert_eq!(r.starts, vec![0]);
+        assert_eq!(r.hits, vec![vec![(0, 0)]]);
+    }
+
+    #[test]
+    fn index_brackets_the_answer() {
+        let starts = vec![0u128, 5 << 16, (5 << 16) + 7, 9 << 16];
+        let idx = build_index(&starts, 16);
+        assert_eq!(idx[0], 0);
+        assert_eq!(idx[5], 1);
+        assert_eq!(idx[6], 2);
+        assert_eq!(idx[9], 3);
+        assert_eq!(idx[65536], 3);
+    }
+}

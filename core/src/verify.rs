@@ -1,0 +1,166 @@
+//! The structural half of [`Artifact::verify`]: every table is walked and every
+//! reference checked, so that a verified artifact cannot send a lookup astray.
+
+use crate::artifact::format::*;
+use crate::artifact::Artifact;
+use crate::error::{Error, Result};
+use crate::guard::guarded;
+use crate::kind::ListKind;
+use crate::names::NameForm;
+use crate::ranges::build_index;
+
+pub(crate) fn structure(art: &Artifact) -> Result<()> {
+    guarded(|| art.fst.verify())
+        .map_err(|_| Error::corrupt("names", "damaged name table"))?
+        .map_err(|e| Error::corrupt("names", e.to_string()))?;
+    let strings = art.section(SectionId::Strings);
+    let mut at = 0usize;
+    while at < strings.len() {
+        let s = str_at(strings, at as u32)?;
+        at += 4 + s.len();
+    }
+    let lists = art.lists();
+    let check_list = |list: usize, names: bool, section: &'static str| -> Result<()> {
+        match lists.get(list) {
+            Some(l) if l.kind.is_names() == names => Ok(()),
+            _ => Err(Error::corrupt(
+                section,
+                format!("entry for list {list} of the wrong kind"),
+            )),
+        }
+    };
+    let check_str = |r: u32, section: &'static str| -> Result<()> {
+        if r != NO_STR {
+            str_at(strings, r)
+                .map_err(|_| Error::corrupt(section, format!("bad string reference {r}")))?;
+        }
+        Ok(())
+    };
+    // Names and their postings (every key decoded through dump's reader).
+    let mut counts = vec![(0u64, 0u64); lists.len()];
+    art.for_each_entry(&mut |list, e| {
+        let names = matches!(e.target, crate::entry::Target::Name { .. });
+        check_list(list, names, if names { "postings" } else { "ip_entries" })?;
+        if let crate::entry::Target::Name { form, .. } = e.target {
+            let kind = lists[list].kind;
+            let ok = match form {
+                NameForm::Address => kind == ListKind::Email,
+                NameForm::KnownTld => kind == ListKind::KnownTlds && !e.exclude,
+                _ => kind != ListKind::KnownTlds || e.exclude,
+            };
+            if !ok {
+                return Err(Error::corrupt(
+                    "postings",
+                    "entry form does not suit its list",
+                ));
+            }
+        }
+        if e.exclude {
+            counts[list].1 += 1;
+        } else {
+            counts[list].0 += 1;
+        }
+        Ok(())
+    })?;
+    for (l, (entries, exclusions)) in lists.iter().zip(counts) {
+        if l.entries != entries || l.exclusions != exclusions {
+            return Err(Error::corrupt(
+                "lists",
+                format!("counts of list {:?} do not match its entries", l.name),
+            ));
+        }
+    }
+    let postings = art.section(SectionId::Postings);
+    let mut at = 0usize;
+    while at < postings.len() {
+        let count = u32_at(postings, at, "postings")? as usize;
+        for i in 0..count {
+            check_str(
+                u32_at(postings, at + 4 + i * ITEM_LEN + 4, "postings")?,
+                "postings",
+            )?;
+        }
+        at += 4 + count * ITEM_LEN;
+    }
+    let ips = art.section(SectionId::IpEntries);
+    let n_ips = ips.len() / IP_ENTRY_LEN;
+    for i in 0..n_ips {
+        check_str(
+            u32_at(ips, i * IP_ENTRY_LEN + 4, "ip_entries")?,
+            "ip_entries",
+        )?;
+    }
+    // Hit sets.
+    let sets = art.section(SectionId::HitSets);
+    let mut valid_sets = std::collections::HashSet::new();
+    let mut at = 0usize;
+    while at < sets.len() {
+        valid_sets.insert(at as u32);
+        let count = u32_at(sets, at, "hit_sets")? as usize;
+        for i in 0..count {
+            let item = at + 4 + i * ITEM_LEN;
+            check_list(u16_at(sets, item, "hit_sets")? as usize, false, "hit_sets")?;
+            if u32_at(sets, item + 4, "hit_sets")? as usize >= n_ips {
+                return Err(Error::corrupt(
+                    "hit_sets",
+                    "reference to a missing IP entry",
+                ));
+            }
+        }
+        at += 4 + count * ITEM_LEN;
+    }
+    // Interval tables.
+    for (v6, idx, st, va) in [
+        (
+            false,
+            SectionId::V4Index,
+            SectionId::V4Starts,
+            SectionId::V4Values,
+        ),
+        (
+            true,
+            SectionId::V6Index,
+            SectionId::V6Starts,
+            SectionId::V6Values,
+        ),
+    ] {
+        let starts_b = art.section(st);
+        if starts_b.is_empty() {
+            continue;
+        }
+        let width = if v6 { 16 } else { 4 };
+        let starts: Vec<u128> = (0..starts_b.len() / width)
+            .map(|i| {
+                if v6 {
+                    u128_at(starts_b, i * 16, st.name())
+                } else {
+                    u32_at(starts_b, i * 4, st.name()).map(u128::from)
+                }
+            })
+            .collect::<Result<_>>()?;
+        if starts[0] != 0 || starts.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Error::corrupt(
+                st.name(),
+                "interval starts are not increasing from 0",
+            ));
+        }
+        let index: Vec<u8> = build_index(&starts, if v6 { 112 } else { 16 })
+            .into_iter()
+            .flat_map(u32::to_le_bytes)
+            .collect();
+        if index != art.section(idx) {
+            return Err(Error::corrupt(
+                idx.name(),
+                "index does not match the interval starts",
+            ));
+        }
+        let values = art.section(va);
+        for i in 0..starts.len() {
+            let v = u32_at(values, i * 4, va.name())?;
+            if v != NO_HITS && !valid_sets.contains(&v) {
+                return Err(Error::corrupt(va.name(), "reference to a missing hit set"));
+            }
+        }
+    }
+    Ok(())
+}
