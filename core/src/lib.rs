@@ -48,6 +48,7 @@ mod kind;
 pub mod names;
 pub mod normalize;
 pub mod ranges;
+pub mod sources;
 mod reload;
 mod verify;
 
