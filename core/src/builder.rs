@@ -29,6 +29,12 @@ impl ListId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The id of the list at `index` (declaration order). Adding to a list that
+    /// was not declared is an error reported by [`Builder::add`].
+    pub fn from_index(index: usize) -> Self {
+        ListId(index.min(u16::MAX as usize) as u16)
+    }
 }
 
 /// The figures of one list in a built artifact.

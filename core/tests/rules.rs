@@ -1,0 +1,290 @@
+//! One test per matching rule, with the cases operators ask about.
+
+use mxlists_core::{AllOutcome, Artifact, Builder, ListKind, Outcome, Selection};
+
+fn artifact(lists: &[(&str, ListKind, Option<&str>, &[&str])]) -> Artifact {
+    let mut b = Builder::new();
+    for (name, kind, reason, entries) in lists {
+        let id = b.add_list(name, *kind, *reason).unwrap();
+        for e in *entries {
+            b.add_text(id, e).unwrap_or_else(|err| panic!("{e}: {err}"));
+        }
+    }
+    Artifact::from_bytes(b.build().unwrap().bytes).unwrap()
+}
+
+fn hit(art: &Artifact, v: &str) -> Option<(String, String, String)> {
+    match art.check(v).unwrap() {
+        Outcome::Listed(h) => Some((h.list, h.entry, h.reason)),
+        Outcome::NotListed => None,
+        Outcome::Invalid(e) => panic!("{v:?} is invalid: {e}"),
+    }
+}
+
+fn entry(art: &Artifact, v: &str) -> Option<String> {
+    hit(art, v).map(|h| h.1)
+}
+
+#[test]
+fn monster_ban_with_an_exception() {
+    let art = artifact(&[(
+        "tld_bans",
+        ListKind::Domain,
+        Some("no .monster"),
+        &[".monster", "!good.monster"],
+    )]);
+    assert_eq!(
+        hit(&art, "x@bad.monster"),
+        Some(("tld_bans".into(), "monster".into(), "no .monster".into()))
+    );
+    assert_eq!(hit(&art, "x@good.monster"), None);
+    assert_eq!(hit(&art, "x@deep.good.monster"), None);
+    assert_eq!(entry(&art, "monster"), Some("monster".into()));
+    assert_eq!(hit(&art, "x@monster.com"), None);
+}
+
+#[test]
+fn exact_address_beats_domain_entries() {
+    let art = artifact(&[(
+        "r",
+        ListKind::Email,
+        None,
+        &[
+            "example.com",
+            "!ok@example.com",
+            "!partner.example.com",
+            "bad@partner.example.com",
+        ],
+    )]);
+    assert_eq!(entry(&art, "x@example.com"), Some("example.com".into()));
+    assert_eq!(hit(&art, "ok@example.com"), None);
+    assert_eq!(hit(&art, "x@partner.example.com"), None);
+    assert_eq!(
+        entry(&art, "bad@partner.example.com"),
+        Some("bad@partner.example.com".into())
+    );
+}
+
+#[test]
+fn longer_suffix_beats_shorter_and_exclusion_wins_ties() {
+    let art = artifact(&[(
+        "d",
+        ListKind::Domain,
+        None,
+        &[
+            "com",
+            "!example.com",
+            "bad.example.com",
+            "tie.org",
+            "!tie.org",
+        ],
+    )]);
+    assert_eq!(entry(&art, "a.com"), Some("com".into()));
+    assert_eq!(hit(&art, "www.example.com"), None);
+    assert_eq!(
+        entry(&art, "x.bad.example.com"),
+        Some("bad.example.com".into())
+    );
+    assert_eq!(hit(&art, "tie.org"), None);
+}
+
+#[test]
+fn wildcard_means_strict_subdomains_only() {
+    let art = artifact(&[("d", ListKind::Domain, None, &["*.example.com"])]);
+    assert_eq!(hit(&art, "example.com"), None);
+    assert_eq!(hit(&art, "u@example.com"), None);
+    assert_eq!(entry(&art, "u@a.example.com"), Some("*.example.com".into()));
+    assert_eq!(entry(&art, "a.b.example.com"), Some("*.example.com".into()));
+}
+
+#[test]
+fn known_tlds_flag_names_under_unknown_tlds() {
+    let art = artifact(
+        &[(
+            "tlds",
+            ListKind::KnownTlds,
+            None,
+            &[
+                "# Version 2023053000",
+                "COM",
+                "MONSTER",
+                "XN--P1AI",
+                "!corp.lan",
+            ],
+        )]
+        .map(|(n, k, r, e)| (n, k, r, &e[1..])),
+    );
+    assert_eq!(
+        hit(&art, "USER@Sub.Pop-OS.LocalDomain."),
+        Some((
+            "tlds".into(),
+            "localdomain".into(),
+            "unknown top-level domain".into()
+        ))
+    );
+    assert_eq!(hit(&art, "a@example.com"), None);
+    assert_eq!(hit(&art, "a@пример.рф"), None);
+    assert_eq!(hit(&art, "host.corp.lan"), None);
+    assert_eq!(entry(&art, "other.lan"), Some("lan".into()));
+}
+
+#[test]
+fn normalization_is_shared_by_entries_and_queries() {
+    let art = artifact(&[(
+        "d",
+        ListKind::Email,
+        None,
+        &["<U@Bücher.Monster.>", "WWW.Example.COM."],
+    )]);
+    assert_eq!(
+        entry(&art, "<u@bücher.monster>"),
+        Some("u@xn--bcher-kva.monster".into())
+    );
+    assert_eq!(
+        entry(&art, "u@XN--BCHER-KVA.monster"),
+        Some("u@xn--bcher-kva.monster".into())
+    );
+    assert_eq!(
+        entry(&art, "x@www.example.com"),
+        Some("www.example.com".into())
+    );
+    match art.check(" <U@BÜCHER.monster> ").unwrap() {
+        Outcome::Listed(h) => assert_eq!(h.value, "u@xn--bcher-kva.monster"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn ip_narrowest_range_decides_whatever_the_order() {
+    let lines = [
+        "51.68.0.0/16",
+        "!51.68.10.0/28 customer",
+        "51.68.10.7 compromised host",
+    ];
+    let mut reversed = lines;
+    reversed.reverse();
+    for order in [lines, reversed] {
+        let art = artifact(&[("ovh", ListKind::Ip, Some("OVH range"), &order)]);
+        assert_eq!(entry(&art, "::ffff:51.68.0.1"), Some("51.68.0.0/16".into()));
+        assert_eq!(hit(&art, "51.68.10.3"), None);
+        assert_eq!(
+            hit(&art, "[51.68.10.7]"),
+            Some(("ovh".into(), "51.68.10.7".into(), "compromised host".into()))
+        );
+        assert_eq!(entry(&art, "51.68.10.16"), Some("51.68.0.0/16".into()));
+        assert_eq!(hit(&art, "51.69.0.0"), None);
+    }
+}
+
+#[test]
+fn ipv6_ranges_and_equal_width_exclusion() {
+    let art = artifact(&[(
+        "v6",
+        ListKind::Ip,
+        None,
+        &[
+            "2001:41d0::/32",
+            "!2001:41d0:1::/48",
+            "2001:db8::1-2001:db8::ff",
+            "!2001:db8::1-2001:db8::ff",
+        ],
+    )]);
+    assert_eq!(entry(&art, "2001:41D0::1"), Some("2001:41d0::/32".into()));
+    assert_eq!(hit(&art, "2001:41d0:1::1"), None);
+    assert_eq!(hit(&art, "2001:db8::5"), None);
+}
+
+#[test]
+fn lists_are_consulted_in_declaration_order_and_selectable() {
+    let art = artifact(&[
+        ("first", ListKind::Domain, None, &["example.com"]),
+        (
+            "second",
+            ListKind::Email,
+            Some("known bad"),
+            &["u@example.com"],
+        ),
+        ("ips", ListKind::Ip, None, &["10.0.0.0/8"]),
+    ]);
+    assert_eq!(hit(&art, "u@example.com").unwrap().0, "first");
+    let sel = art.select(&["second"]).unwrap();
+    assert_eq!(
+        art.check_in("u@example.com", &sel)
+            .unwrap()
+            .hit()
+            .unwrap()
+            .list,
+        "second"
+    );
+    match art.check_all("u@example.com", &Selection::all()).unwrap() {
+        AllOutcome::Hits(h) => assert_eq!(
+            h.iter().map(|h| h.list.as_str()).collect::<Vec<_>>(),
+            ["first", "second"]
+        ),
+        AllOutcome::Invalid(e) => panic!("{e}"),
+    }
+    assert!(art.select(&["nope"]).is_err());
+    // An IP query never reaches name lists and vice versa.
+    assert_eq!(hit(&art, "10.1.2.3").unwrap().0, "ips");
+    assert_eq!(hit(&art, "ten.example.org"), None);
+}
+
+#[test]
+fn malformed_values_are_invalid_not_errors() {
+    let art = artifact(&[("d", ListKind::Domain, None, &["example.com"])]);
+    let long = "a".repeat(1 << 20);
+    let many_labels = vec!["a"; 300].join(".");
+    for v in [
+        "",
+        "@",
+        "@@",
+        "a@",
+        "a b",
+        "x@exa$mple.com",
+        long.as_str(),
+        many_labels.as_str(),
+        "[::ffff:]",
+        "1.2.3",
+    ] {
+        assert!(
+            matches!(art.check(v).unwrap(), Outcome::Invalid(_)),
+            "{v:.40}"
+        );
+    }
+}
+
+#[test]
+fn entries_of_the_wrong_shape_are_refused_with_offsets() {
+    let mut b = Builder::new();
+    let d = b.add_list("d", ListKind::Domain, None).unwrap();
+    let err = b.add_text(d, "user@example.com").unwrap_err();
+    assert!(err.message.contains("address"), "{err}");
+    let ip = b.add_list("ip", ListKind::Ip, None).unwrap();
+    assert_eq!(b.add_text(ip, "  10.0.0.0/33").unwrap_err().offset, 11);
+    let warning = b.add_text(ip, "10.0.0.1/8").unwrap().unwrap();
+    assert!(warning.message.contains("10.0.0.0/8"), "{warning}");
+    assert!(b.add_list("d", ListKind::Domain, None).is_err());
+    assert!(b.add_list("Bad Name", ListKind::Domain, None).is_err());
+}
+
+#[test]
+fn damaged_files_are_errors() {
+    let art_bytes = {
+        let mut b = Builder::new();
+        let d = b.add_list("d", ListKind::Domain, None).unwrap();
+        b.add_text(d, "example.com").unwrap();
+        b.build().unwrap().bytes
+    };
+    assert!(Artifact::from_bytes(art_bytes[..art_bytes.len() - 1].to_vec()).is_err());
+    assert!(Artifact::from_bytes(
+        b"not an artifact at all, just some text....................................".to_vec()
+    )
+    .is_err());
+    let mut flipped = art_bytes.clone();
+    let last = flipped.len() - 20;
+    flipped[last] ^= 0xff;
+    assert!(Artifact::from_bytes(flipped).is_err());
+    let mut version = art_bytes;
+    version[8] = 9;
+    assert!(Artifact::from_bytes(version).is_err());
+}
