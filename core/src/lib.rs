@@ -48,8 +48,8 @@ mod kind;
 pub mod names;
 pub mod normalize;
 pub mod ranges;
-pub mod sources;
 mod reload;
+pub mod sources;
 mod verify;
 
 pub use artifact::{write_atomic, Artifact, ListInfo, Verify};
