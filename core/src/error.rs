@@ -72,6 +72,25 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A source file as a whole cannot be read as a list: its format cannot be
+    /// told, or an archive does not hold exactly one file.
+    #[error("{}: {message}", path.display())]
+    Source {
+        /// The source file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Source lines were invalid; nothing was built. Holds the first invalid lines
+    /// (at most [`MAX_SHOWN_INVALID`]) and the total count, so that an operator can
+    /// fix them in one go.
+    #[error("{}", InvalidLinesDisplay { lines, total: *total })]
+    InvalidLines {
+        /// The first invalid lines: where, and what is wrong.
+        lines: Vec<(Location, String)>,
+        /// How many invalid lines there were in all.
+        total: u64,
+    },
     /// A rebuild was refused because a list changed more than allowed.
     #[error("refusing to replace {}: {message}", path.display())]
     MaxChange {
@@ -97,6 +116,29 @@ impl Error {
             section,
             message: message.into(),
         }
+    }
+}
+
+/// How many invalid lines an [`Error::InvalidLines`] lists; the rest are counted.
+pub const MAX_SHOWN_INVALID: usize = 100;
+
+struct InvalidLinesDisplay<'a> {
+    lines: &'a [(Location, String)],
+    total: u64,
+}
+
+impl fmt::Display for InvalidLinesDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.total == 1 { "" } else { "s" };
+        write!(f, "{} invalid line{plural}; nothing was written", self.total)?;
+        for (location, message) in self.lines {
+            write!(f, "\n{location}: {message}")?;
+        }
+        let rest = self.total.saturating_sub(self.lines.len() as u64);
+        if rest > 0 {
+            write!(f, "\n... and {rest} more")?;
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,117 @@
+//! Compiling a manifest: every source file of every list, read in its format,
+//! into one [`Builder`]; then the guard against large changes, then the write.
+
+use std::path::{Path, PathBuf};
+
+use crate::builder::{Builder, ListId};
+use crate::error::{Error, Result};
+
+use super::read::{with_source, Lines};
+use super::sink::{InvalidLines, Sink};
+use super::{change, detect, Format, ListDecl, Manifest};
+use super::{BuildOptions, BuildReport, FileReport, Progress};
+
+/// Reads every source of `manifest` and builds the artifact in memory, telling
+/// `progress` about each step.
+pub(crate) fn compile(
+    manifest: &Manifest,
+    options: &BuildOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<BuildReport> {
+    let mut builder = Builder::new();
+    // Resolve every list and glob before reading anything, so that a missing
+    // file fails the build at once.
+    let mut plan: Vec<(&ListDecl, ListId, Vec<PathBuf>)> = Vec::new();
+    for decl in &manifest.lists {
+        let id = builder
+            .add_list(&decl.name, decl.kind, decl.reason.as_deref())
+            .map_err(|e| Error::Manifest {
+                path: manifest.path.clone(),
+                message: e.to_string(),
+            })?;
+        plan.push((decl, id, manifest.files(decl)?));
+    }
+    let total = plan.iter().map(|(_, _, files)| files.len()).sum();
+    let mut invalid = InvalidLines::default();
+    let mut files = Vec::with_capacity(total);
+    let mut index = 0;
+    for (decl, id, paths) in &plan {
+        for path in paths {
+            progress(Progress::File {
+                list: &decl.name,
+                path,
+                index,
+                total,
+            });
+            index += 1;
+            let report = read_file(&mut builder, decl, *id, path, options, &mut invalid)?;
+            files.push(report);
+        }
+    }
+    if invalid.total > 0 {
+        return Err(Error::InvalidLines {
+            lines: invalid.shown,
+            total: invalid.total,
+        });
+    }
+    progress(Progress::Building);
+    let built = builder.build()?;
+    Ok(BuildReport { built, files })
+}
+
+/// Reads one source file into `list`.
+fn read_file(
+    builder: &mut Builder,
+    decl: &ListDecl,
+    list: ListId,
+    path: &Path,
+    options: &BuildOptions,
+    invalid: &mut InvalidLines,
+) -> Result<FileReport> {
+    with_source(path, |reader, name| {
+        let mut lines = Lines::new(reader, path);
+        let (format, detected) = match decl.format {
+            Format::Auto => {
+                let head = lines.peek(detect::PEEK)?;
+                let format = detect::detect(name, &head).map_err(|message| Error::Source {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "cannot tell the format: {message}; set `format` for list {:?} in the manifest",
+                        decl.name
+                    ),
+                })?;
+                (format, true)
+            }
+            f => (f, false),
+        };
+        let mut report = FileReport {
+            list: decl.name.clone(),
+            path: path.to_path_buf(),
+            format,
+            detected,
+            entries: 0,
+            skipped: 0,
+            warnings: Vec::new(),
+            warning_count: 0,
+        };
+        let mut sink = Sink::new(builder, list, &mut report, invalid, options.skip_invalid);
+        super::read_format(format, &mut lines, &mut sink)?;
+        Ok(report)
+    })
+}
+
+/// Compiles, checks `max_change` against the artifact at `output`, and writes.
+pub(crate) fn build(
+    manifest: &Manifest,
+    output: &Path,
+    options: &BuildOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<BuildReport> {
+    let report = compile(manifest, options, progress)?;
+    if let Some(limit) = options.max_change {
+        change::check(output, &report.built.lists, limit)?;
+    }
+    progress(Progress::Writing);
+    crate::artifact::write_atomic(output, &report.built.bytes)?;
+    Ok(report)
+}

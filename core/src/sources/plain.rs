@@ -1,0 +1,28 @@
+//! `plain`: one entry per line in core's entry syntax (`[!]value [reason]`), `#`
+//! comment lines and blank lines.
+
+use crate::entry::parse_entry;
+use crate::error::Result;
+
+use super::read::Lines;
+use super::sink::Sink;
+
+/// Reads a `plain` file.
+pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
+    let kind = sink.kind();
+    while let Some((n, text)) = lines.next_line()? {
+        let text = match text {
+            Ok(text) => text,
+            Err(bad) => {
+                sink.not_utf8(n, bad);
+                continue;
+            }
+        };
+        let data = text.trim_start();
+        if data.is_empty() || data.starts_with('#') {
+            continue;
+        }
+        sink.take(n, text, text, parse_entry(kind, text));
+    }
+    Ok(())
+}
