@@ -1,0 +1,314 @@
+//! The command line: commands, options and the help text an operator reads.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const ABOUT: &str =
+    "Compile mail policy lists into one memory-mapped artifact, and ask it questions";
+
+const LONG_ABOUT: &str = "\
+Compile mail policy lists into one memory-mapped artifact, and ask it questions.
+
+mxlists reads the lists named in a manifest (mxlists.toml): banned TLDs, invalid
+recipients collected per server, StopForumSpam downloads, audited invalid domains,
+provider IP ranges with whitelisted exceptions. It compiles them into ONE immutable
+file that Exim, Python and this command answer from in constant time.
+
+Exit status: 0 success (check: a value is listed; diff: no difference),
+1 check: no value listed / diff: the artifacts differ, 2 error (bad arguments,
+unreadable or invalid input, corrupt artifact), 3 build refused by --max-change.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  mxlists build /etc/mxlists/mxlists.toml -o /var/lib/mxlists/lists.mxl --max-change 20
+  mxlists check /var/lib/mxlists/lists.mxl x@bad.monster 51.68.0.1
+  exigrep ... | mxlists check lists.mxl --json > verdicts.jsonl
+  mxlists info lists.mxl
+  mxlists verify lists.mxl
+  mxlists diff lists.mxl lists.new.mxl
+  mxlists dump lists.mxl --manifest /tmp/lists-src
+
+Run 'mxlists help <command>' for the details of one command.";
+
+/// The `mxlists` command.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mxlists",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// One `mxlists` command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile the lists of a manifest into an artifact, written atomically.
+    #[command(
+        long_about = "\
+Compile the lists of a manifest (mxlists.toml) into an artifact file.
+
+Every source is read in the format its [[list]] declares (or the one 'auto' picks),
+every entry is normalized, and the artifact is written atomically: readers of the
+old file (Exim, running checks) see the old file or the new one, never a mix. The
+same lists give the same bytes on every machine, whatever the order of the lines
+or of the files a glob matched.
+
+An invalid line is an error naming file:line:column, and nothing is written;
+--skip-invalid drops such lines instead and reports how many per file.
+Warnings (e.g. a CIDR block with host bits set) are printed and do not stop the build.
+
+On success a summary is printed: per list its entries, exclusions, warnings and
+bytes, then the content hash of the artifact (equal hashes = equal lists).
+A progress indicator is shown on stderr when it is a terminal.",
+        after_help = "\
+Examples:
+  mxlists build mxlists.toml -o lists.mxl
+  mxlists build mxlists.toml -o /var/lib/mxlists/lists.mxl --max-change 20
+  mxlists build mxlists.toml -o lists.mxl --skip-invalid
+
+Exit status: 0 written, 2 error (nothing written), 3 refused by --max-change
+(the existing artifact is kept byte for byte)."
+    )]
+    Build(BuildArgs),
+
+    /// Look values up: addresses, domains, IP addresses.
+    #[command(
+        long_about = "\
+Look values up in an artifact: email addresses, domains and IP addresses.
+
+Values come from the arguments, or one per line from standard input when none are
+given (blank lines are skipped; millions of lines stream fine). The kind of a value is detected: a value
+with '@' is an address, one that parses as an IP address is an IP ('[1.2.3.4]' and
+'::ffff:1.2.3.4' are accepted), anything else is a domain. '<...>', upper case,
+a trailing dot and Unicode domains are normalized as in the lists.
+
+Lists are consulted in the order the manifest declares them; the first list that
+lists the value answers (with --all, every list that does).
+
+Output, one line per value, fields separated by a TAB:
+  VALUE  LIST  ENTRY  REASON      listed: the list, the entry that matched, its reason
+  VALUE  -                        not listed
+  VALUE  -  invalid: WHY          not an address, domain or IP (not an error)
+With --all, one line per hit (a value no list lists still prints 'VALUE  -').
+For a known_tlds list, ENTRY is the TLD that is not known.
+
+With --json, one JSON object per value and line:
+  {\"value\":..., \"normalized\":..., \"listed\":true|false, \"list\":..., \"kind\":...,
+   \"entry\":..., \"reason\":...}
+list/kind/entry/reason are null when not listed; an invalid value has
+\"invalid\": \"why\" (and \"normalized\": null); --all adds \"hits\": [{list, kind, entry, reason}, ...].",
+        after_help = "\
+Examples:
+  mxlists check lists.mxl x@bad.monster x@good.monster 51.68.0.1 root@pop-os.localdomain
+  mxlists check lists.mxl --list tld_bans,spam_recipients user@example.monster
+  mxlists check lists.mxl --all --json 'User@Sub.Bücher.Monster.'
+  cut -f3 recipients.tsv | mxlists check lists.mxl > verdicts.tsv
+
+Exit status (as grep): 0 at least one value is listed, 1 none is, 2 error
+(unknown list, unreadable or corrupt artifact)."
+    )]
+    Check(CheckArgs),
+
+    /// Show an artifact's format version, content hash, size and lists.
+    #[command(after_help = "\
+Examples:
+  mxlists info lists.mxl
+  mxlists info lists.mxl --json | jq '.lists[] | {name, entries}'")]
+    Info(InfoArgs),
+
+    /// Check every checksum and structure of an artifact.
+    #[command(
+        long_about = "\
+Check every checksum and every structure of an artifact (cost linear in its size).
+
+Prints 'OK <content hash>' and exits 0, or prints the reason and exits 2. Opening an
+artifact for lookups only validates its header and layout; run verify after copying
+an artifact between machines, or from monitoring.",
+        after_help = "\
+Examples:
+  mxlists verify /var/lib/mxlists/lists.mxl && echo fine"
+    )]
+    Verify(VerifyArgs),
+
+    /// Print the entries of an artifact back in plain list syntax.
+    #[command(
+        long_about = "\
+Print the entries of an artifact back in plain list syntax: one entry a line,
+'!' before an exclusion, the entry's own reason after a space. Entries are
+normalized (lower case, A-labels, CIDR networks), so a dump shows what is
+actually matched.
+
+Without --list, every list is printed, each after a '# list NAME (KIND)' comment
+line. With --manifest DIR, the lists are written to DIR/NAME.txt together with
+DIR/mxlists.toml (names, kinds, order and default reasons of the lists); building
+that manifest gives back a byte-identical artifact.",
+        after_help = "\
+Examples:
+  mxlists dump lists.mxl --list tld_bans
+  mxlists dump lists.mxl --manifest /tmp/src && mxlists build /tmp/src/mxlists.toml -o /tmp/again.mxl
+  cmp lists.mxl /tmp/again.mxl   # identical"
+    )]
+    Dump(DumpArgs),
+
+    /// Show, per list, the entries added and removed between two artifacts.
+    #[command(
+        long_about = "\
+Show, per list, the entries added and removed between two artifacts: run it on
+a freshly built artifact before it replaces the live one.
+
+Output: for each list that differs, a header line
+  @@ LIST (KIND): N added, M removed        (or: new list / list removed)
+then '+ENTRY' and '-ENTRY' lines in plain list syntax. Nothing is printed when the
+artifacts hold the same lists. With --json, one JSON document:
+  {\"equal\": bool, \"old\": {\"path\", \"content_hash\"}, \"new\": {...},
+   \"lists\": [{\"list\", \"status\": \"changed|unchanged|added|removed\",
+               \"added\": [...], \"removed\": [...]}]}",
+        after_help = "\
+Examples:
+  mxlists build mxlists.toml -o lists.new.mxl && mxlists diff lists.mxl lists.new.mxl
+  mxlists diff lists.mxl lists.new.mxl --json | jq '.lists[] | select(.status != \"unchanged\")'
+
+Exit status (as diff): 0 the artifacts hold the same lists, 1 they differ, 2 error."
+    )]
+    Diff(DiffArgs),
+}
+
+/// Options of `mxlists build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The manifest (mxlists.toml); sources are relative to its folder.
+    #[arg(value_name = "MANIFEST")]
+    pub manifest: PathBuf,
+
+    /// The artifact to write (atomically: temporary file, fsync, rename).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// Drop invalid lines instead of failing; their number is reported per file.
+    #[arg(long)]
+    pub skip_invalid: bool,
+
+    /// When OUT exists and any list's entry count would change by more than PCT
+    /// percent, keep OUT and exit 3 (stops a truncated download from wiping a list).
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub max_change: Option<f64>,
+}
+
+/// Options of `mxlists check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The artifact to query.
+    #[arg(value_name = "ARTIFACT")]
+    pub artifact: PathBuf,
+
+    /// Consult only these lists (comma-separated or repeated), still in artifact order.
+    #[arg(short, long, value_name = "LIST", value_delimiter = ',')]
+    pub list: Vec<String>,
+
+    /// Report every list that lists a value, not only the first.
+    #[arg(short, long)]
+    pub all: bool,
+
+    /// One JSON object per value and line.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Values to look up; none: read one per line from standard input.
+    #[arg(value_name = "VALUE")]
+    pub values: Vec<String>,
+}
+
+/// Options of `mxlists info`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// The artifact to describe.
+    #[arg(value_name = "ARTIFACT")]
+    pub artifact: PathBuf,
+
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `mxlists verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The artifact to check.
+    #[arg(value_name = "ARTIFACT")]
+    pub artifact: PathBuf,
+}
+
+/// Options of `mxlists dump`.
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// The artifact to read.
+    #[arg(value_name = "ARTIFACT")]
+    pub artifact: PathBuf,
+
+    /// Only these lists (comma-separated or repeated); a single list is printed
+    /// without a header line.
+    #[arg(short, long, value_name = "NAME", value_delimiter = ',')]
+    pub list: Vec<String>,
+
+    /// Write DIR/mxlists.toml and one DIR/NAME.txt per list instead of printing;
+    /// DIR is created if needed, and existing files of those names are replaced.
+    #[arg(long, value_name = "DIR")]
+    pub manifest: Option<PathBuf>,
+}
+
+/// Options of `mxlists diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The artifact before.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The artifact after.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of percent"))?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("{text:?} must be a percentage of 0 or more"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn percent_accepts_a_sign_and_rejects_nonsense() {
+        assert_eq!(parse_percent("20"), Ok(20.0));
+        assert_eq!(parse_percent("12.5%"), Ok(12.5));
+        assert!(parse_percent("-1").is_err());
+        assert!(parse_percent("NaN").is_err());
+        assert!(parse_percent("lots").is_err());
+    }
+}

@@ -1,0 +1,212 @@
+//! `mxlists check`: look values up and print one verdict per value (per hit
+//! with `--all`).
+
+use std::io::{self, BufRead, BufWriter, Write};
+
+use mxlists_core::normalize::{self, Invalid, Value};
+use mxlists_core::{Artifact, Hit, Outcome, Selection};
+use serde::Serialize;
+
+use crate::args::CheckArgs;
+use crate::failure::{Failure, Status, EXIT_NO, EXIT_OK};
+use crate::output::field;
+
+/// Runs `mxlists check`.
+pub fn run(args: &CheckArgs) -> Status {
+    let artifact = super::open(&args.artifact)?;
+    let selection = if args.list.is_empty() {
+        Selection::all()
+    } else {
+        artifact
+            .select(&args.list)
+            .map_err(|e| Failure::about(&args.artifact, e))?
+    };
+    let stdout = io::stdout();
+    let mut checker = Checker {
+        artifact: &artifact,
+        selection,
+        all: args.all,
+        json: args.json,
+        out: BufWriter::with_capacity(1 << 16, stdout.lock()),
+        any_listed: false,
+    };
+    if args.values.is_empty() {
+        let stdin = io::stdin();
+        let mut input = stdin.lock();
+        let mut line = Vec::with_capacity(256);
+        loop {
+            line.clear();
+            if input.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            let text = strip_line_end(&line);
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match std::str::from_utf8(text) {
+                Ok(value) => checker.check(value)?,
+                Err(_) => checker.invalid_bytes(text)?,
+            }
+        }
+    } else {
+        for value in &args.values {
+            checker.check(value)?;
+        }
+    }
+    checker.out.flush()?;
+    Ok(if checker.any_listed { EXIT_OK } else { EXIT_NO })
+}
+
+fn strip_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Looks values up and prints their verdicts.
+struct Checker<'a, W: Write> {
+    artifact: &'a Artifact,
+    selection: Selection,
+    all: bool,
+    json: bool,
+    out: W,
+    any_listed: bool,
+}
+
+/// A hit as printed in JSON.
+#[derive(Serialize)]
+struct JsonHit<'a> {
+    list: &'a str,
+    kind: &'a str,
+    entry: &'a str,
+    reason: &'a str,
+}
+
+impl<'a> JsonHit<'a> {
+    fn of(hit: &'a Hit) -> Self {
+        JsonHit {
+            list: &hit.list,
+            kind: hit.kind.as_str(),
+            entry: &hit.entry,
+            reason: &hit.reason,
+        }
+    }
+}
+
+/// One value's verdict as printed in JSON.
+#[derive(Serialize)]
+struct JsonVerdict<'a> {
+    value: &'a str,
+    normalized: Option<String>,
+    listed: bool,
+    list: Option<&'a str>,
+    kind: Option<&'a str>,
+    entry: Option<&'a str>,
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invalid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hits: Option<Vec<JsonHit<'a>>>,
+}
+
+impl<W: Write> Checker<'_, W> {
+    /// Looks `text` up and prints the verdict.
+    fn check(&mut self, text: &str) -> Result<(), Failure> {
+        let value = match normalize::classify(text) {
+            Ok(value) => value,
+            Err(invalid) => return self.print_invalid(text, &invalid),
+        };
+        let hits = if self.all {
+            self.artifact.check_all_value(&value, &self.selection)
+        } else {
+            self.artifact
+                .check_value(&value, &self.selection)
+                .map(|outcome| match outcome {
+                    Outcome::Listed(hit) => vec![hit],
+                    _ => Vec::new(),
+                })
+        };
+        let hits = hits.map_err(|e| Failure::about(self.artifact_path(), e))?;
+        self.any_listed |= !hits.is_empty();
+        self.print_hits(text, &value, &hits)
+    }
+
+    /// Prints the verdict for a line of standard input that is not UTF-8.
+    fn invalid_bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        let text = String::from_utf8_lossy(bytes);
+        let invalid = Invalid {
+            offset: 0,
+            message: "not valid UTF-8".into(),
+        };
+        self.print_invalid(&text, &invalid)
+    }
+
+    fn artifact_path(&self) -> &std::path::Path {
+        self.artifact
+            .path()
+            .unwrap_or_else(|| std::path::Path::new("artifact"))
+    }
+
+    fn print_hits(&mut self, text: &str, value: &Value, hits: &[Hit]) -> Result<(), Failure> {
+        if self.json {
+            let first = hits.first();
+            let verdict = JsonVerdict {
+                value: text,
+                normalized: Some(value.to_string()),
+                listed: first.is_some(),
+                list: first.map(|h| h.list.as_str()),
+                kind: first.map(|h| h.kind.as_str()),
+                entry: first.map(|h| h.entry.as_str()),
+                reason: first.map(|h| h.reason.as_str()),
+                invalid: None,
+                hits: self.all.then(|| hits.iter().map(JsonHit::of).collect()),
+            };
+            self.write_json(&verdict)
+        } else if hits.is_empty() {
+            writeln!(self.out, "{}\t-", field(text))?;
+            Ok(())
+        } else {
+            for hit in hits {
+                writeln!(
+                    self.out,
+                    "{}\t{}\t{}\t{}",
+                    field(text),
+                    hit.list,
+                    field(&hit.entry),
+                    field(&hit.reason)
+                )?;
+            }
+            Ok(())
+        }
+    }
+
+    fn print_invalid(&mut self, text: &str, invalid: &Invalid) -> Result<(), Failure> {
+        if self.json {
+            let verdict = JsonVerdict {
+                value: text,
+                normalized: None,
+                listed: false,
+                list: None,
+                kind: None,
+                entry: None,
+                reason: None,
+                invalid: Some(&invalid.message),
+                hits: self.all.then(Vec::new),
+            };
+            self.write_json(&verdict)
+        } else {
+            writeln!(
+                self.out,
+                "{}\t-\tinvalid: {}",
+                field(text),
+                field(&invalid.message)
+            )?;
+            Ok(())
+        }
+    }
+
+    fn write_json(&mut self, verdict: &JsonVerdict<'_>) -> Result<(), Failure> {
+        serde_json::to_writer(&mut self.out, verdict).map_err(io::Error::from)?;
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+}
