@@ -1,0 +1,294 @@
+//! The C API: an opaque handle on an artifact file, a lookup that fills a
+//! caller-owned result, a thread-local last error and a version string.
+
+use std::cell::RefCell;
+use std::ffi::{c_char, c_int, CStr, CString};
+use std::path::Path;
+
+use mxlists_core::{Db, Outcome};
+
+use crate::boundary::{c_bytes, guard};
+use crate::query;
+
+/// `mxlists_check()`: no selected list lists the value.
+pub const MXLISTS_NOT_LISTED: c_int = 0;
+/// `mxlists_check()`: a selected list lists the value; the result holds the hit.
+pub const MXLISTS_LISTED: c_int = 1;
+/// `mxlists_check()`: the value is not a valid address, domain or IP address
+/// (this includes bytes that are not UTF-8); the result's `reason` says why.
+pub const MXLISTS_INVALID: c_int = 2;
+/// `mxlists_check()`: the lookup failed (NULL handle or value, unknown list
+/// name, damaged artifact); `mxlists_last_error()` says why.
+pub const MXLISTS_ERROR: c_int = -1;
+
+/// Size of `mxlists_result.list`, including the terminating NUL. List names
+/// are at most 64 bytes, so they are never truncated.
+pub const MXLISTS_LIST_SIZE: usize = 72;
+/// Size of `mxlists_result.kind`, including the terminating NUL.
+pub const MXLISTS_KIND_SIZE: usize = 16;
+/// Size of `mxlists_result.entry`, including the terminating NUL. Entries
+/// (an address is at most 64 + 1 + 253 bytes) are never truncated.
+pub const MXLISTS_ENTRY_SIZE: usize = 512;
+/// Size of `mxlists_result.reason`, including the terminating NUL. Longer
+/// reasons are cut at a character boundary and `truncated` is set.
+pub const MXLISTS_REASON_SIZE: usize = 1024;
+
+/// An open artifact file. Created by `mxlists_open()`, released by
+/// `mxlists_close()`; safe to use from several threads at once.
+///
+/// The handle follows its path: when a new artifact is renamed over the file,
+/// lookups switch to it (the path is looked at no more than once a second).
+/// If the replacement cannot be opened, the handle keeps answering from the
+/// file it has.
+#[allow(non_camel_case_types)]
+pub struct mxlists_db {
+    db: Db,
+}
+
+/// The answer of `mxlists_check()`, filled in by the library. Every string is
+/// NUL-terminated UTF-8 held in the struct itself: there is nothing to free,
+/// and the result stays valid as long as the caller keeps it.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+pub struct mxlists_result {
+    /// The same status `mxlists_check()` returned: `MXLISTS_LISTED`,
+    /// `MXLISTS_NOT_LISTED`, `MXLISTS_INVALID` or `MXLISTS_ERROR`.
+    pub status: c_int,
+    /// Nonzero when a string below was cut to fit its array.
+    pub truncated: c_int,
+    /// The list that lists the value (the first hit in the artifact's list
+    /// order); empty unless listed.
+    pub list: [c_char; MXLISTS_LIST_SIZE],
+    /// That list's kind: `domain`, `email`, `ip` or `known_tlds`; empty unless
+    /// listed.
+    pub kind: [c_char; MXLISTS_KIND_SIZE],
+    /// The artifact's entry that decided, in canonical plain syntax
+    /// (`monster`, `*.example.com`, `user@example.com`, `51.68.0.0/16`). For a
+    /// `known_tlds` hit it is the queried name's top-level domain, which the
+    /// list does not know. Empty unless listed.
+    pub entry: [c_char; MXLISTS_ENTRY_SIZE],
+    /// When listed, the entry's reason or the list's default reason; when the
+    /// value is invalid, why; otherwise empty.
+    pub reason: [c_char; MXLISTS_REASON_SIZE],
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+fn set_last_error(message: &str) {
+    let c = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    LAST_ERROR.with(|e| *e.borrow_mut() = c);
+}
+
+fn clear_last_error() {
+    LAST_ERROR.with(|e| {
+        let mut e = e.borrow_mut();
+        if !e.as_bytes().is_empty() {
+            *e = CString::default();
+        }
+    });
+}
+
+/// Copies `s` into `dst` as a NUL-terminated string, cut at a character
+/// boundary when it does not fit. Returns whether it was cut.
+fn put(dst: &mut [c_char], s: &str) -> bool {
+    let room = dst.len().saturating_sub(1);
+    let mut n = s.len().min(room);
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    for (d, &b) in dst.iter_mut().zip(&s.as_bytes()[..n]) {
+        *d = b as c_char;
+    }
+    if let Some(end) = dst.get_mut(n) {
+        *end = 0;
+    }
+    n < s.len()
+}
+
+impl mxlists_result {
+    fn fill(&mut self, status: c_int, hit: Option<(&str, &str, &str)>, reason: &str) {
+        self.status = status;
+        let (list, kind, entry) = hit.unwrap_or(("", "", ""));
+        let mut cut = put(&mut self.list, list);
+        cut |= put(&mut self.kind, kind);
+        cut |= put(&mut self.entry, entry);
+        cut |= put(&mut self.reason, reason);
+        self.truncated = c_int::from(cut);
+    }
+}
+
+/// Opens the artifact file at `path` (a NUL-terminated file name; any bytes but
+/// NUL) and returns a handle on it, or NULL on failure (missing, unreadable or
+/// damaged file; NULL `path`), with the cause in `mxlists_last_error()`.
+///
+/// Files up to 1 MiB are fully verified when opened; larger files get a check
+/// of their header, directory and list table whose cost does not grow with
+/// their size. Release the handle with `mxlists_close()`.
+///
+/// # Safety
+/// `path` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn mxlists_open(path: *const c_char) -> *mut mxlists_db {
+    guard(
+        || {
+            clear_last_error();
+            // SAFETY: NULL or NUL-terminated, per the contract.
+            let Some(bytes) = (unsafe { c_bytes(path) }) else {
+                set_last_error("mxlists_open: path is NULL");
+                return std::ptr::null_mut();
+            };
+            let path = path_of(bytes);
+            match Db::open(path) {
+                Ok(db) => Box::into_raw(Box::new(mxlists_db { db })),
+                Err(e) => {
+                    set_last_error(&e.to_string());
+                    std::ptr::null_mut()
+                }
+            }
+        },
+        |m| {
+            set_last_error(&m);
+            std::ptr::null_mut()
+        },
+    )
+}
+
+#[cfg(unix)]
+fn path_of(bytes: &[u8]) -> &Path {
+    use std::os::unix::ffi::OsStrExt;
+    Path::new(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_of(bytes: &[u8]) -> std::path::PathBuf {
+    String::from_utf8_lossy(bytes).into_owned().into()
+}
+
+/// Releases a handle from `mxlists_open()`. NULL is ignored. No other call may
+/// be using the handle, and it must not be used afterwards.
+///
+/// # Safety
+/// `db` is NULL or a handle from `mxlists_open()` not yet closed.
+#[no_mangle]
+pub unsafe extern "C" fn mxlists_close(db: *mut mxlists_db) {
+    guard(
+        || {
+            if !db.is_null() {
+                // SAFETY: a live handle from mxlists_open, per the contract.
+                drop(unsafe { Box::from_raw(db) });
+            }
+        },
+        |_| (),
+    )
+}
+
+/// Looks `value` up and returns `MXLISTS_LISTED`, `MXLISTS_NOT_LISTED`,
+/// `MXLISTS_INVALID` or `MXLISTS_ERROR`.
+///
+/// - `db`: a handle from `mxlists_open()`; NULL is an error.
+/// - `lists`: which lists to consult: NULL or `"*"` for every list, otherwise
+///   list names separated by commas (`"tld_bans,invalid_rcpt"`). An empty or
+///   unknown name is an error.
+/// - `value`: a NUL-terminated address (`user@example.com`, `<User@Example.COM>`),
+///   domain (`example.com`, `bücher.example`) or IP address (`192.0.2.1`,
+///   `[IPv6:2001:db8::1]`, `::ffff:192.0.2.1`); NULL is an error. A malformed
+///   value, or one that is not UTF-8, is `MXLISTS_INVALID`, never an error.
+/// - `out`: where to write the answer, or NULL when only the status is wanted.
+///   It is written on every return, including errors.
+///
+/// Lists are consulted in the artifact's order and the first hit is reported.
+/// Thread-safe; nothing is allocated for the caller.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `lists` and `value` are NULL or
+/// NUL-terminated strings; `out` is NULL or points to writable memory for one
+/// `mxlists_result`.
+#[no_mangle]
+pub unsafe extern "C" fn mxlists_check(
+    db: *const mxlists_db,
+    lists: *const c_char,
+    value: *const c_char,
+    out: *mut mxlists_result,
+) -> c_int {
+    // SAFETY: NULL or valid for one result, per the contract.
+    let mut out = unsafe { out.as_mut() };
+    let status = guard(
+        || {
+            clear_last_error();
+            // SAFETY: NULL or a live handle, per the contract.
+            let Some(db) = (unsafe { db.as_ref() }) else {
+                return Err("mxlists_check: db is NULL".to_owned());
+            };
+            // SAFETY: NULL or NUL-terminated, per the contract.
+            let Some(value) = (unsafe { c_bytes(value) }) else {
+                return Err("mxlists_check: value is NULL".to_owned());
+            };
+            let art = db.db.current();
+            // SAFETY: NULL or NUL-terminated, per the contract.
+            let sel = match unsafe { c_bytes(lists) } {
+                None => mxlists_core::Selection::all(),
+                Some(spec) => query::selection(&art, spec).map_err(|e| e.to_string())?,
+            };
+            let outcome = query::check(&art, &sel, value).map_err(|e| e.to_string())?;
+            Ok(match outcome {
+                Outcome::Listed(hit) => {
+                    if let Some(out) = out.as_deref_mut() {
+                        let hit_fields = (hit.list.as_str(), hit.kind.as_str(), hit.entry.as_str());
+                        out.fill(MXLISTS_LISTED, Some(hit_fields), &hit.reason);
+                    }
+                    MXLISTS_LISTED
+                }
+                Outcome::NotListed => {
+                    if let Some(out) = out.as_deref_mut() {
+                        out.fill(MXLISTS_NOT_LISTED, None, "");
+                    }
+                    MXLISTS_NOT_LISTED
+                }
+                Outcome::Invalid(why) => {
+                    if let Some(out) = out.as_deref_mut() {
+                        out.fill(MXLISTS_INVALID, None, &why.message);
+                    }
+                    MXLISTS_INVALID
+                }
+            })
+        },
+        Err,
+    );
+    match status {
+        Ok(s) => s,
+        Err(message) => {
+            set_last_error(&message);
+            if let Some(out) = out {
+                out.fill(MXLISTS_ERROR, None, "");
+            }
+            MXLISTS_ERROR
+        }
+    }
+}
+
+/// The reason the last failing call of this thread failed, as a NUL-terminated
+/// UTF-8 string; empty when the last call of `mxlists_open()` or
+/// `mxlists_check()` on this thread succeeded. Never NULL. The string belongs
+/// to the library and stays valid until the thread's next call to
+/// `mxlists_open()` or `mxlists_check()`; copy it to keep it.
+#[no_mangle]
+pub extern "C" fn mxlists_last_error() -> *const c_char {
+    guard(
+        || LAST_ERROR.with(|e| e.borrow().as_ptr()),
+        |_| c"".as_ptr(),
+    )
+}
+
+/// The library's version (`"0.1.0"`), a static NUL-terminated string. Never
+/// NULL.
+#[no_mangle]
+pub extern "C" fn mxlists_version() -> *const c_char {
+    const VERSION: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => panic!("version has no NUL"),
+        };
+    VERSION.as_ptr()
+}
