@@ -86,10 +86,11 @@ Exit status: 0 written, 2 error (nothing written), 3 refused by --max-change
 Look values up in an artifact: email addresses, domains and IP addresses.
 
 Values come from the arguments, or one per line from standard input when none are
-given (blank lines are skipped; millions of lines stream fine). The kind of a value is detected: a value
-with '@' is an address, one that parses as an IP address is an IP ('[1.2.3.4]' and
-'::ffff:1.2.3.4' are accepted), anything else is a domain. '<...>', upper case,
-a trailing dot and Unicode domains are normalized as in the lists.
+given (blank lines are skipped; millions of lines stream fine). The kind of a value
+is detected: a value with '@' is an address, one that parses as an IP address is an
+IP ('[1.2.3.4]' and '::ffff:1.2.3.4' are accepted), anything else is a domain.
+'<...>', upper case, a trailing dot and Unicode domains are normalized as in the
+lists.
 
 Lists are consulted in the order the manifest declares them; the first list that
 lists the value answers (with --all, every list that does).

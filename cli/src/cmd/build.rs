@@ -2,18 +2,16 @@
 //! atomically, and report what went in.
 
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mxlists_core::sources::{self, BuildOptions, BuildReport, Format, Manifest};
+use mxlists_core::sources::{self, BuildOptions, BuildReport, FileReport, Format, Manifest};
 use mxlists_core::{Artifact, Verify};
 
 use crate::args::BuildArgs;
 use crate::failure::{Failure, Status, EXIT_OK};
 use crate::output::{Align, Table};
-
-/// Warnings printed per source file; the rest are counted.
-const WARNINGS_SHOWN: usize = 20;
 
 /// Runs `mxlists build`.
 pub fn run(args: &BuildArgs) -> Status {
@@ -27,8 +25,10 @@ pub fn run(args: &BuildArgs) -> Status {
         .ok()
         .map(|a| a.content_hash());
     let started = Instant::now();
-    let progress = Progress::start(&manifest);
-    let result = sources::build(&manifest, &args.output, &options);
+    let mut progress = Progress::new(&args.output);
+    let result = sources::build_with_progress(&manifest, &args.output, &options, &mut |step| {
+        progress.step(step)
+    });
     progress.finish();
     let report = result?;
     print_warnings(&report)?;
@@ -36,33 +36,58 @@ pub fn run(args: &BuildArgs) -> Status {
     Ok(EXIT_OK)
 }
 
-/// The progress indicator: a spinner on stderr when it is a terminal, nothing
-/// otherwise.
-struct Progress(Option<ProgressBar>);
+/// The progress bar: files read so far, on stderr when it is a terminal;
+/// nothing otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+    output: String,
+}
 
 impl Progress {
-    fn start(manifest: &Manifest) -> Self {
-        if !io::stderr().is_terminal() {
-            return Progress(None);
+    fn new(output: &Path) -> Self {
+        let bar = io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files  {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Progress {
+            bar,
+            output: output.display().to_string(),
         }
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        let sources: usize = manifest.lists.iter().map(|l| l.sources.len()).sum();
-        bar.set_message(format!(
-            "compiling {} lists from {} sources of {}",
-            manifest.lists.len(),
-            sources,
-            manifest.path.display()
-        ));
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Progress(Some(bar))
+    }
+
+    fn step(&mut self, step: sources::Progress<'_>) {
+        let Some(bar) = &self.bar else {
+            return;
+        };
+        match step {
+            sources::Progress::File {
+                list,
+                path,
+                index,
+                total,
+            } => {
+                bar.set_length(total as u64);
+                bar.set_position(index as u64);
+                bar.set_message(format!("{list}: {}", path.display()));
+            }
+            sources::Progress::Building => {
+                bar.set_position(bar.length().unwrap_or(0));
+                bar.set_message("laying out the artifact");
+            }
+            sources::Progress::Writing => bar.set_message(format!("writing {}", self.output)),
+            _ => {}
+        }
     }
 
     fn finish(self) {
-        if let Some(bar) = self.0 {
+        if let Some(bar) = self.bar {
             bar.finish_and_clear();
         }
     }
@@ -82,26 +107,42 @@ fn format_name(format: Format) -> &'static str {
     }
 }
 
+/// Warnings that are not skipped invalid lines.
+fn real_warnings(file: &FileReport) -> u64 {
+    file.warning_count.saturating_sub(file.skipped)
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 fn print_warnings(report: &BuildReport) -> Result<(), Failure> {
     let mut err = io::stderr().lock();
     for file in &report.files {
-        for w in file.warnings.iter().take(WARNINGS_SHOWN) {
+        for w in &file.warnings {
             writeln!(err, "mxlists: warning: {}: {}", w.location, w.message)?;
         }
-        if file.warnings.len() > WARNINGS_SHOWN {
+        let unshown = file
+            .warning_count
+            .saturating_sub(file.warnings.len() as u64);
+        if unshown > 0 {
             writeln!(
                 err,
-                "mxlists: warning: {}: {} more warnings",
+                "mxlists: warning: {}: {} more",
                 file.path.display(),
-                file.warnings.len() - WARNINGS_SHOWN
+                plural(unshown, "warning")
             )?;
         }
         if file.skipped > 0 {
             writeln!(
                 err,
-                "mxlists: {}: skipped {} invalid lines",
+                "mxlists: {}: skipped {}",
                 file.path.display(),
-                file.skipped
+                plural(file.skipped, "invalid line")
             )?;
         }
     }
@@ -135,7 +176,7 @@ fn print_summary(
             format,
             f.entries.to_string(),
             f.skipped.to_string(),
-            f.warnings.len().to_string(),
+            real_warnings(f).to_string(),
         ]);
     }
     files.write(&mut out)?;
@@ -149,11 +190,11 @@ fn print_summary(
         ("BYTES", Align::Right),
     ]);
     for l in report.lists() {
-        let warnings: usize = report
+        let warnings: u64 = report
             .files
             .iter()
             .filter(|f| f.list == l.name)
-            .map(|f| f.warnings.len())
+            .map(real_warnings)
             .sum();
         lists.row(vec![
             l.name.clone(),

@@ -5,7 +5,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
-use mxlists_core::{write_atomic, Artifact, ListInfo};
+use mxlists_core::{write_atomic, Artifact, Entry, ListInfo};
 use serde::Serialize;
 
 use crate::args::DumpArgs;
@@ -82,13 +82,32 @@ fn entry_texts(artifact: &Artifact, selected: &[usize]) -> mxlists_core::Result<
     artifact.for_each_entry(&mut |list, entry| {
         if selected.contains(&list) {
             if let Some(text) = texts.get_mut(list) {
-                // Writing to a Vec cannot fail.
-                let _ = writeln!(text, "{entry}");
+                push_entry(text, &entry);
             }
         }
         Ok(())
     })?;
     Ok(texts)
+}
+
+/// Appends `entry` as one line of `plain` syntax. A value that starts with `#`
+/// (StopForumSpam data may) is written as `<#...>`, which `plain` reads as the
+/// value rather than as a comment line.
+fn push_entry(out: &mut Vec<u8>, entry: &Entry) {
+    let value = entry.value_text();
+    if value.starts_with('#') && !entry.exclude {
+        out.push(b'<');
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'>');
+        if let Some(reason) = &entry.reason {
+            out.push(b' ');
+            out.extend_from_slice(reason.as_bytes());
+        }
+    } else {
+        // Entry's Display is the `plain` syntax; writing to a Vec cannot fail.
+        let _ = write!(out, "{entry}");
+    }
+    out.push(b'\n');
 }
 
 fn file_name(list: &ListInfo) -> String {
