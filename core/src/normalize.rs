@@ -115,6 +115,11 @@ fn classify_inner(value: &str) -> Result<Value, Invalid> {
         let (local, domain) = address_parts(value, at)?;
         return Ok(Value::Address { local, domain });
     }
+    if value.len() <= 15 && value.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        if let Ok(v4) = value.parse::<Ipv4Addr>() {
+            return Ok(Value::Ip(IpAddr::V4(v4)));
+        }
+    }
     if let Some(ip) = parse_ip(value) {
         return Ok(Value::Ip(ip));
     }
@@ -194,8 +199,41 @@ pub fn normalize_domain(domain: &str) -> Result<String, Invalid> {
             )
         })?
     };
-    check_ascii_domain(&ascii)?;
+    check_ascii_domain(&ascii).map_err(|e| {
+        if d.is_ascii() {
+            e
+        } else {
+            unicode_offset(e, d, &ascii)
+        }
+    })?;
     Ok(ascii)
+}
+
+/// Maps an error at an offset of `ascii`, the A-label form of `d`, back to `d`:
+/// into the same label, at the same place when that label was ASCII, else at its
+/// first character that cannot be in a domain, else at its start.
+fn unicode_offset(mut e: Invalid, d: &str, ascii: &str) -> Invalid {
+    let before = &ascii[..e.offset.min(ascii.len())];
+    let label = before.matches('.').count();
+    let in_label = before.len() - before.rfind('.').map_or(0, |i| i + 1);
+    let mut start = 0;
+    e.offset = 0;
+    for (i, orig) in d.split('.').enumerate() {
+        if i == label {
+            e.offset = start
+                + if orig.is_ascii() {
+                    in_label.min(orig.len())
+                } else {
+                    orig.find(|c: char| {
+                        c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    })
+                    .unwrap_or(0)
+                };
+            break;
+        }
+        start += orig.len() + 1;
+    }
+    e
 }
 
 fn check_ascii_domain(d: &str) -> Result<(), Invalid> {
