@@ -25,9 +25,17 @@ pub struct ListChange {
 impl std::fmt::Display for ListChange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.new {
-            None => write!(f, "list {:?} removed ({} → 0 entries, 100%)", self.name, self.old),
+            None => write!(
+                f,
+                "list {:?} removed ({} → 0 entries, 100%)",
+                self.name, self.old
+            ),
             Some(new) if self.percent.is_infinite() => {
-                write!(f, "list {:?}: {} → {new} entries (from empty)", self.name, self.old)
+                write!(
+                    f,
+                    "list {:?}: {} → {new} entries (from empty)",
+                    self.name, self.old
+                )
             }
             Some(new) => {
                 let sign = if new >= self.old { "+" } else { "-" };

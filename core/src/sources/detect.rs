@@ -24,8 +24,13 @@ pub(crate) fn detect(name: &str, head: &[String]) -> Result<Format, String> {
         .collect();
     if let Some(first) = data.first() {
         let lower = first.trim_start().to_ascii_lowercase();
-        if lower.starts_with("<!doctype") || lower.starts_with("<html") || lower.starts_with("<?xml") {
-            return Err("this looks like an HTML or XML page, not a list (a failed download?)".into());
+        if lower.starts_with("<!doctype")
+            || lower.starts_with("<html")
+            || lower.starts_with("<?xml")
+        {
+            return Err(
+                "this looks like an HTML or XML page, not a list (a failed download?)".into(),
+            );
         }
     }
     let mut found: Vec<Format> = Vec::new();
@@ -89,7 +94,10 @@ pub(crate) fn detect(name: &str, head: &[String]) -> Result<Format, String> {
         )),
         (many, _) => Err(format!(
             "the content looks like several formats ({})",
-            many.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
@@ -131,8 +139,13 @@ fn is_rpsl_route(line: &str) -> bool {
 fn is_sfs_csv(line: &str) -> bool {
     let fields: Vec<&str> = line.split(',').collect();
     fields.len() >= 2
-        && fields.iter().all(|f| f.len() >= 2 && f.starts_with('"') && f.ends_with('"'))
-        && fields[1].trim_matches('"').bytes().all(|b| b.is_ascii_digit())
+        && fields
+            .iter()
+            .all(|f| f.len() >= 2 && f.starts_with('"') && f.ends_with('"'))
+        && fields[1]
+            .trim_matches('"')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
 }
 
 /// `:127.0.0.2:text` alone, or after a subject.
@@ -155,8 +168,14 @@ fn is_postfix_action(word: &str) -> bool {
     let upper = word.to_ascii_uppercase();
     matches!(
         upper.as_str(),
-        "OK" | "PERMIT" | "DUNNO" | "REJECT" | "DEFER" | "DEFER_IF_PERMIT" | "DEFER_IF_REJECT"
-            | "DISCARD" | "HOLD"
+        "OK" | "PERMIT"
+            | "DUNNO"
+            | "REJECT"
+            | "DEFER"
+            | "DEFER_IF_PERMIT"
+            | "DEFER_IF_REJECT"
+            | "DISCARD"
+            | "HOLD"
     ) || (word.len() == 3
         && matches!(word.as_bytes()[0], b'4' | b'5')
         && word.bytes().all(|b| b.is_ascii_digit()))
@@ -173,20 +192,47 @@ mod tests {
 
     #[test]
     fn signatures() {
-        assert_eq!(d("x.txt", "# Version 2023053000\nCOM\nXN--P1AI"), Ok(Format::Iana));
-        assert_eq!(d("x.txt", "% whois\n\nroute: 1.2.3.0/24\norigin: AS1"), Ok(Format::Irr));
-        assert_eq!(d("x.txt", "; Spamhaus DROP List\n1.10.16.0/20 ; SBL256894"), Ok(Format::Drop));
         assert_eq!(
-            d("x.json", "{\"cidr\":\"1.10.16.0/20\",\"sblid\":\"SBL256894\"}"),
+            d("x.txt", "# Version 2023053000\nCOM\nXN--P1AI"),
+            Ok(Format::Iana)
+        );
+        assert_eq!(
+            d("x.txt", "% whois\n\nroute: 1.2.3.0/24\norigin: AS1"),
+            Ok(Format::Irr)
+        );
+        assert_eq!(
+            d("x.txt", "; Spamhaus DROP List\n1.10.16.0/20 ; SBL256894"),
             Ok(Format::Drop)
         );
-        assert_eq!(d("x.txt", "\"1.2.3.4\",\"3\",\"2021-01-01 00:00:00\""), Ok(Format::Sfs));
+        assert_eq!(
+            d(
+                "x.json",
+                "{\"cidr\":\"1.10.16.0/20\",\"sblid\":\"SBL256894\"}"
+            ),
+            Ok(Format::Drop)
+        );
+        assert_eq!(
+            d("x.txt", "\"1.2.3.4\",\"3\",\"2021-01-01 00:00:00\""),
+            Ok(Format::Sfs)
+        );
         assert_eq!(d("x", "$TTL 3600\n1.2.3.4"), Ok(Format::Rbldnsd));
         assert_eq!(d("x", ":127.0.0.2:Listed\n1.2.3"), Ok(Format::Rbldnsd));
-        assert_eq!(d("access", "example.com REJECT no\n1.2.3 OK"), Ok(Format::Postfix));
-        assert_eq!(d("x", "example.com: spam\n\"2001:db8::1\": x"), Ok(Format::Exim));
-        assert_eq!(d("x", "# comment\nexample.com\n!good.example.com partner"), Ok(Format::Plain));
-        assert_eq!(d("x", "2001:db8::\n2001:db8::/32 provider\n::1"), Ok(Format::Plain));
+        assert_eq!(
+            d("access", "example.com REJECT no\n1.2.3 OK"),
+            Ok(Format::Postfix)
+        );
+        assert_eq!(
+            d("x", "example.com: spam\n\"2001:db8::1\": x"),
+            Ok(Format::Exim)
+        );
+        assert_eq!(
+            d("x", "# comment\nexample.com\n!good.example.com partner"),
+            Ok(Format::Plain)
+        );
+        assert_eq!(
+            d("x", "2001:db8::\n2001:db8::/32 provider\n::1"),
+            Ok(Format::Plain)
+        );
     }
 
     #[test]

@@ -37,11 +37,15 @@ fn record(sink: &mut Sink<'_>, n: u64, text: &str) {
         let end = rest
             .find(|c: char| c.is_whitespace() || c == ':')
             .unwrap_or(rest.len());
-        (Cow::Borrowed(&rest[..end]), offset_in(text, rest), &rest[end..])
+        (
+            Cow::Borrowed(&rest[..end]),
+            offset_in(text, rest),
+            &rest[end..],
+        )
     };
     let data = after.trim_start();
     let data = data.strip_prefix(':').unwrap_or(data).trim();
-    let reason = (!data.is_empty() && !exclude).then(|| data.to_owned());
+    let reason = (!data.is_empty()).then(|| data.to_owned());
     let parsed = parse_value(kind, key.trim(), exclude, reason);
     if let Some(entry) = sink.entry_at(n, text, key_at, parsed) {
         sink.add(n, entry);

@@ -131,12 +131,8 @@ impl Manifest {
                 format!("{}/{source}", glob::Pattern::escape(&base))
             }
         };
-        let paths = glob::glob(&pattern).map_err(|e| {
-            fail(format!(
-                "list {:?}: bad glob {source:?}: {e}",
-                list.name
-            ))
-        })?;
+        let paths = glob::glob(&pattern)
+            .map_err(|e| fail(format!("list {:?}: bad glob {source:?}: {e}", list.name)))?;
         let mut out = Vec::new();
         for p in paths {
             let p = p.map_err(|e| {

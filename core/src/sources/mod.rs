@@ -278,7 +278,11 @@ pub fn build_with_progress(
 }
 
 /// Reads `lines` in `format` (not `Auto`) into `sink`.
-fn read_format(format: Format, lines: &mut read::Lines<'_>, sink: &mut sink::Sink<'_>) -> Result<()> {
+fn read_format(
+    format: Format,
+    lines: &mut read::Lines<'_>,
+    sink: &mut sink::Sink<'_>,
+) -> Result<()> {
     match format {
         Format::Auto | Format::Plain => plain::read(lines, sink),
         Format::Exim => exim::read(lines, sink),

@@ -63,7 +63,12 @@ fn record(sink: &mut Sink<'_>, n: u64, text: &str) {
     let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
     let word = &rest[..word_end];
     if word.is_empty() {
-        sink.invalid(n, text, key_end, "missing action after the pattern (such as REJECT or OK)");
+        sink.invalid(
+            n,
+            text,
+            key_end,
+            "missing action after the pattern (such as REJECT or OK)",
+        );
         return;
     }
     let Some(act) = action(word) else {
@@ -89,7 +94,9 @@ fn record(sink: &mut Sink<'_>, n: u64, text: &str) {
                     n,
                     text,
                     0,
-                    format!("{key:?} (a local part at any domain) cannot be expressed as a list entry"),
+                    format!(
+                        "{key:?} (a local part at any domain) cannot be expressed as a list entry"
+                    ),
                 );
                 return;
             }

@@ -32,7 +32,8 @@ pub(crate) fn with_source<T>(
             .strip_suffix(".gz")
             .or_else(|| name.strip_suffix(".GZ"))
             .unwrap_or(&name);
-        let mut reader = BufReader::with_capacity(BUFFER, flate2::bufread::MultiGzDecoder::new(file));
+        let mut reader =
+            BufReader::with_capacity(BUFFER, flate2::bufread::MultiGzDecoder::new(file));
         return f(&mut reader, inner);
     }
     if head.starts_with(ZIP_MAGIC) {
