@@ -374,31 +374,35 @@ impl Builder {
         }
 
         // IPs: every entry kept (for dump and diff), then one resolved table per family.
-        let mut ip_entries = Vec::with_capacity(self.ranges.len() * IP_ENTRY_LEN);
+        let mut ip_entries = [Vec::new(), Vec::new()];
         let mut items = [Vec::new(), Vec::new()];
-        for (idx, r) in self.ranges.iter().enumerate() {
-            let mut flags = 0u8;
-            if r.exclude {
-                flags |= FLAG_EXCLUDE;
+        for r in &self.ranges {
+            let fam = r.range.v6 as usize;
+            let idx = items[fam].len();
+            if idx >= SINGLE_HIT as usize {
+                return Err(Error::InvalidList("too many IP entries".into()));
             }
+            let out = &mut ip_entries[fam];
+            let before = out.len();
+            out.extend_from_slice(&r.list.to_le_bytes());
+            out.push(if r.exclude { FLAG_EXCLUDE } else { 0 });
+            out.push(0);
+            out.extend_from_slice(&reason_ref(r.reason).to_le_bytes());
             if r.range.v6 {
-                flags |= FLAG_V6;
+                out.extend_from_slice(&r.range.start.to_le_bytes());
+                out.extend_from_slice(&r.range.end.to_le_bytes());
+            } else {
+                out.extend_from_slice(&(r.range.start as u32).to_le_bytes());
+                out.extend_from_slice(&(r.range.end as u32).to_le_bytes());
             }
-            ip_entries.extend_from_slice(&r.list.to_le_bytes());
-            ip_entries.push(flags);
-            ip_entries.push(0);
-            ip_entries.extend_from_slice(&reason_ref(r.reason).to_le_bytes());
-            ip_entries.extend_from_slice(&[0u8; 8]);
-            ip_entries.extend_from_slice(&r.range.start.to_le_bytes());
-            ip_entries.extend_from_slice(&r.range.end.to_le_bytes());
             let s = &mut stats[r.list as usize];
             if r.exclude {
                 s.exclusions += 1;
             } else {
                 s.entries += 1;
             }
-            s.bytes += IP_ENTRY_LEN as u64;
-            items[r.range.v6 as usize].push(RangeItem {
+            s.bytes += (out.len() - before) as u64;
+            items[fam].push(RangeItem {
                 list: r.list,
                 entry: idx as u32,
                 exclude: r.exclude,
@@ -411,15 +415,16 @@ impl Builder {
         let mut tables = Vec::new();
         for (v6, fam) in items.iter().enumerate() {
             let v6 = v6 == 1;
-            let (max, shift) = if v6 {
-                (u128::MAX, 112)
+            let (max, bits) = if v6 {
+                (u128::MAX, 128)
             } else {
-                (u32::MAX as u128, 16)
+                (u32::MAX as u128, 32)
             };
             let (mut index, mut starts, mut values) = (Vec::new(), Vec::new(), Vec::new());
             if !fam.is_empty() {
                 let resolved = ranges::resolve(fam, max);
-                for idx in ranges::build_index(&resolved.starts, shift) {
+                let k = ranges::index_bits(resolved.starts.len());
+                for idx in ranges::build_index(&resolved.starts, bits, k) {
                     index.extend_from_slice(&idx.to_le_bytes());
                 }
                 for s in &resolved.starts {
@@ -432,10 +437,17 @@ impl Builder {
                 for hits in resolved.hits {
                     let v = if hits.is_empty() {
                         NO_HITS
+                    } else if hits.len() == 1 {
+                        SINGLE_HIT | hits[0].1
                     } else if let Some(&off) = set_offsets.get(&hits) {
                         off
                     } else {
-                        let off = hit_sets.len() as u32;
+                        let off = u32::try_from(hit_sets.len())
+                            .ok()
+                            .filter(|&o| o < SINGLE_HIT)
+                            .ok_or_else(|| {
+                                Error::InvalidList("too many distinct IP hit sets".into())
+                            })?;
                         hit_sets.extend_from_slice(&(hits.len() as u32).to_le_bytes());
                         for &(list, entry) in &hits {
                             hit_sets.extend_from_slice(&list.to_le_bytes());
@@ -460,6 +472,7 @@ impl Builder {
             }
             tables.push((index, starts, values));
         }
+        let [v4_entries, v6_entries] = ip_entries;
         let (v6_index, v6_starts, v6_values) = tables.pop().expect("two tables");
         let (v4_index, v4_starts, v4_values) = tables.pop().expect("two tables");
 
@@ -490,7 +503,8 @@ impl Builder {
                 (SectionId::V6Starts, v6_starts),
                 (SectionId::V6Values, v6_values),
                 (SectionId::HitSets, hit_sets),
-                (SectionId::IpEntries, ip_entries),
+                (SectionId::V4Entries, v4_entries),
+                (SectionId::V6Entries, v6_entries),
             ],
         };
         let (bytes, content_hash) = assemble(sections);

@@ -112,7 +112,19 @@ pub enum AllOutcome {
 enum EntryRef {
     Name { key_len: usize, form: NameForm },
     UnknownTld { len: usize },
-    Ip { index: u32 },
+    Ip { v6: bool, index: u32 },
+}
+
+/// A hit before its texts are made: which list decided and by which entry.
+/// Cheap to produce; [`Artifact::hit`] turns it into a [`Hit`].
+#[derive(Clone, Copy, Debug)]
+pub struct HitRef(RawHit);
+
+impl HitRef {
+    /// The position of the list that hit.
+    pub fn list_index(&self) -> usize {
+        self.0.list as usize
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -193,14 +205,8 @@ impl Artifact {
 
     /// The first hit for an already normalized value.
     pub fn check_value(&self, value: &Value, sel: &Selection) -> Result<Outcome> {
-        let mut first: Option<RawHit> = None;
         let query = NameQuery::new(value);
-        self.raw_hits(value, query.as_ref(), sel, &mut |h| {
-            if first.is_none_or(|f| h.list < f.list) {
-                first = Some(h);
-            }
-        })?;
-        match first {
+        match self.first(value, query.as_ref(), sel)? {
             Some(h) => Ok(Outcome::Listed(self.materialize(
                 h,
                 value,
@@ -208,6 +214,42 @@ impl Artifact {
             )?)),
             None => Ok(Outcome::NotListed),
         }
+    }
+
+    /// The first hit for a normalized value, without making its texts: the
+    /// fastest form of a lookup (no allocation for IP addresses).
+    #[inline]
+    pub fn lookup(&self, value: &Value, sel: &Selection) -> Result<Option<HitRef>> {
+        let query = NameQuery::new(value);
+        Ok(self.first(value, query.as_ref(), sel)?.map(HitRef))
+    }
+
+    /// Whether any selected list lists `value`.
+    #[inline]
+    pub fn is_listed(&self, value: &Value, sel: &Selection) -> Result<bool> {
+        Ok(self.lookup(value, sel)?.is_some())
+    }
+
+    /// The texts of a hit found by [`Artifact::lookup`] for `value`.
+    pub fn hit(&self, hit: &HitRef, value: &Value) -> Result<Hit> {
+        let query = NameQuery::new(value);
+        self.materialize(hit.0, value, query.as_ref())
+    }
+
+    #[inline]
+    fn first(
+        &self,
+        value: &Value,
+        query: Option<&NameQuery>,
+        sel: &Selection,
+    ) -> Result<Option<RawHit>> {
+        let mut first: Option<RawHit> = None;
+        self.raw_hits(value, query, sel, &mut |h| {
+            if first.is_none_or(|f| h.list < f.list) {
+                first = Some(h);
+            }
+        })?;
+        Ok(first)
     }
 
     /// Every hit for `value` over the selected lists, in list order.
@@ -258,11 +300,29 @@ impl Artifact {
                 v6: true,
             },
         };
-        let Some(off) = table.find(normalize::ip_to_u128(ip))? else {
+        let v6 = table.v6;
+        let Some(value) = table.find(normalize::ip_to_u128(ip))? else {
             return Ok(());
         };
+        let entries = self.section(if v6 {
+            SectionId::V6Entries
+        } else {
+            SectionId::V4Entries
+        });
+        if value & SINGLE_HIT != 0 {
+            let index = value & !SINGLE_HIT;
+            let e = ip_entry_at(entries, v6, index)?;
+            if sel.contains(e.list as usize) {
+                emit(RawHit {
+                    list: e.list,
+                    entry: EntryRef::Ip { v6, index },
+                    reason: e.reason,
+                });
+            }
+            return Ok(());
+        }
         let sets = self.section(SectionId::HitSets);
-        let off = off as usize;
+        let off = value as usize;
         let count = u32_at(sets, off, "hit_sets")? as usize;
         for i in 0..count {
             let at = off + 4 + i * ITEM_LEN;
@@ -271,15 +331,11 @@ impl Artifact {
                 continue;
             }
             let index = u32_at(sets, at + 4, "hit_sets")?;
-            let reason = u32_at(
-                self.section(SectionId::IpEntries),
-                index as usize * IP_ENTRY_LEN + 4,
-                "ip_entries",
-            )?;
+            let e = ip_entry_at(entries, v6, index)?;
             emit(RawHit {
                 list,
-                entry: EntryRef::Ip { index },
-                reason,
+                entry: EntryRef::Ip { v6, index },
+                reason: e.reason,
             });
         }
         Ok(())
@@ -418,7 +474,7 @@ impl Artifact {
             (EntryRef::UnknownTld { len }, Some(q)) => {
                 String::from_utf8_lossy(&q.key[..len]).into_owned()
             }
-            (EntryRef::Ip { index }, _) => self.ip_entry_range(index)?.to_string(),
+            (EntryRef::Ip { v6, index }, _) => self.ip_entry_range(v6, index)?.to_string(),
             _ => String::new(),
         };
         let reason = if h.reason == NO_STR {
@@ -435,22 +491,12 @@ impl Artifact {
         })
     }
 
-    pub(crate) fn ip_entry_range(&self, index: u32) -> Result<IpRange> {
-        let b = self.section(SectionId::IpEntries);
-        let at = index as usize * IP_ENTRY_LEN;
-        let flags = *b
-            .get(at + 2)
-            .ok_or_else(|| Error::corrupt("ip_entries", format!("entry {index} does not exist")))?;
-        let v6 = flags & FLAG_V6 != 0;
-        let start = u128_at(b, at + 16, "ip_entries")?;
-        let end = u128_at(b, at + 32, "ip_entries")?;
-        let max = if v6 { u128::MAX } else { u32::MAX as u128 };
-        if start > end || end > max {
-            return Err(Error::corrupt(
-                "ip_entries",
-                format!("entry {index} is not a range"),
-            ));
-        }
-        Ok(IpRange { v6, start, end })
+    pub(crate) fn ip_entry_range(&self, v6: bool, index: u32) -> Result<IpRange> {
+        let id = if v6 {
+            SectionId::V6Entries
+        } else {
+            SectionId::V4Entries
+        };
+        ip_entry_at(self.section(id), v6, index).map(|e| e.range)
     }
 }

@@ -68,20 +68,22 @@ impl Artifact {
                 )?;
             }
         }
-        let ips = self.section(SectionId::IpEntries);
-        for index in 0..(ips.len() / IP_ENTRY_LEN) {
-            let at = index * IP_ENTRY_LEN;
-            let list = u16_at(ips, at, "ip_entries")? as usize;
-            let flags = ips[at + 2];
-            let range = self.ip_entry_range(index as u32)?;
-            f(
-                list,
-                Entry {
-                    target: Target::Range(range),
-                    exclude: flags & FLAG_EXCLUDE != 0,
-                    reason: reason(u32_at(ips, at + 4, "ip_entries")?)?,
-                },
-            )?;
+        for (v6, id, len) in [
+            (false, SectionId::V4Entries, V4_ENTRY_LEN),
+            (true, SectionId::V6Entries, V6_ENTRY_LEN),
+        ] {
+            let b = self.section(id);
+            for index in 0..(b.len() / len) {
+                let e = ip_entry_at(b, v6, index as u32)?;
+                f(
+                    e.list as usize,
+                    Entry {
+                        target: Target::Range(e.range),
+                        exclude: e.flags & FLAG_EXCLUDE != 0,
+                        reason: reason(e.reason)?,
+                    },
+                )?;
+            }
         }
         Ok(())
     }

@@ -130,7 +130,11 @@ struct InvalidLinesDisplay<'a> {
 impl fmt::Display for InvalidLinesDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let plural = if self.total == 1 { "" } else { "s" };
-        write!(f, "{} invalid line{plural}; nothing was written", self.total)?;
+        write!(
+            f,
+            "{} invalid line{plural}; nothing was written",
+            self.total
+        )?;
         for (location, message) in self.lines {
             write!(f, "\n{location}: {message}")?;
         }

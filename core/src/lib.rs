@@ -54,7 +54,7 @@ mod verify;
 
 pub use artifact::{write_atomic, Artifact, ListInfo, Verify};
 pub use builder::{Builder, Built, ListId, ListStats};
-pub use db::{AllOutcome, Hit, Outcome, Selection};
+pub use db::{AllOutcome, Hit, HitRef, Outcome, Selection};
 pub use diff::{diff, ListDiff};
 pub use entry::{parse_entry, Entry, EntryError, IpRange, Target};
 pub use error::{Error, Location, Result};

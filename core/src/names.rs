@@ -94,12 +94,24 @@ impl NameForm {
 
 /// The entry text, in `plain` syntax without `!` or reason, for a key and form.
 pub fn entry_text(key: &[u8], form: NameForm) -> String {
-    let (domain, local) = key_parts(key);
-    match (form, local) {
-        (_, Some(local)) => format!("{local}@{domain}"),
-        (NameForm::Subdomains, None) => format!("*.{domain}"),
-        (_, None) => domain,
+    let (dom, local) = match key.iter().position(|&b| b == b'@') {
+        Some(at) => (&key[..at], Some(&key[at + 1..])),
+        None => (key, None),
+    };
+    let mut out = Vec::with_capacity(key.len() + 2);
+    if let Some(local) = local {
+        out.extend_from_slice(local);
+        out.push(b'@');
+    } else if form == NameForm::Subdomains {
+        out.extend_from_slice(b"*.");
     }
+    for (i, label) in dom.rsplit(|&b| b == b'.').enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        out.extend_from_slice(label);
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]

@@ -6,12 +6,13 @@
 //! entry index, so the result never depends on input order). Adjacent intervals
 //! with the same outcome are merged.
 //!
-//! Lookup: a direct index on the top 16 bits of the address narrows the search to
-//! the intervals starting in that block, then a binary search finds the interval.
+//! Lookup: a direct index on the top bits of the address (up to 16, about one
+//! interval per slot) narrows the search to the intervals starting in that
+//! block, then a binary search finds the interval.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::artifact::format::{u128_at, u32_at, INDEX_SLOTS, NO_HITS};
+use crate::artifact::format::{u128_at, u32_at, MAX_INDEX_BITS, NO_HITS};
 use crate::error::{Error, Result};
 
 /// One IP entry fed to resolution.
@@ -19,7 +20,7 @@ use crate::error::{Error, Result};
 pub struct RangeItem {
     /// List index.
     pub list: u16,
-    /// Index of the entry in the `ip_entries` section.
+    /// Index of the entry in its family's entries section.
     pub entry: u32,
     /// Whether the entry is an exclusion.
     pub exclude: bool,
@@ -100,13 +101,22 @@ pub fn resolve(items: &[RangeItem], max: u128) -> Resolved {
     out
 }
 
-/// Builds the direct index over `starts`: slot `h` holds the index of the last
-/// interval starting at or before `h << shift`; slot 65536 holds the last index.
-pub fn build_index(starts: &[u128], shift: u32) -> Vec<u32> {
-    let mut index = Vec::with_capacity(INDEX_SLOTS);
+/// Number of index bits for a table of `intervals` intervals: about one
+/// interval per slot, at most 16 bits (65,537 slots).
+pub fn index_bits(intervals: usize) -> u32 {
+    (usize::BITS - intervals.saturating_sub(1).leading_zeros()).min(MAX_INDEX_BITS)
+}
+
+/// Builds the direct index over `starts` for a family of `family_bits` (32 or
+/// 128) with `k` index bits: slot `h` holds the index of the last interval
+/// starting at or before the first address whose top `k` bits are `h`; the last
+/// slot (`2^k`) holds the last index.
+pub fn build_index(starts: &[u128], family_bits: u32, k: u32) -> Vec<u32> {
+    let slots = 1usize << k;
+    let mut index = Vec::with_capacity(slots + 1);
     let mut i = 0usize;
-    for h in 0..(INDEX_SLOTS - 1) as u128 {
-        let at = h << shift;
+    for h in 0..slots as u128 {
+        let at = if k == 0 { 0 } else { h << (family_bits - k) };
         while i + 1 < starts.len() && starts[i + 1] <= at {
             i += 1;
         }
@@ -116,10 +126,17 @@ pub fn build_index(starts: &[u128], shift: u32) -> Vec<u32> {
     index
 }
 
+/// The index bits of a stored index of `len` bytes, if that is a valid size.
+pub fn stored_index_bits(len: usize) -> Option<u32> {
+    let slots = (len / 4).checked_sub(1)?;
+    (len % 4 == 0 && slots.is_power_of_two() && slots <= 1 << MAX_INDEX_BITS)
+        .then(|| slots.trailing_zeros())
+}
+
 /// A borrowed interval table of one family, as stored in the artifact.
 #[derive(Clone, Copy)]
 pub struct RangeTable<'a> {
-    /// The direct index (`INDEX_SLOTS` little-endian `u32`).
+    /// The direct index (`2^k + 1` little-endian `u32`).
     pub index: &'a [u8],
     /// Interval starts: `u32` for IPv4, `u128` for IPv6.
     pub starts: &'a [u8],
@@ -162,8 +179,12 @@ impl RangeTable<'_> {
         if self.starts.is_empty() {
             return Ok(None);
         }
-        let shift = if self.v6 { 112 } else { 16 };
-        let h = (addr >> shift) as usize;
+        let k = (self.index.len() / 4).saturating_sub(1).trailing_zeros();
+        let h = if k == 0 {
+            0
+        } else {
+            (addr >> ((if self.v6 { 128 } else { 32 }) - k)) as usize
+        };
         let name = if self.v6 { "v6_index" } else { "v4_index" };
         let mut lo = u32_at(self.index, h * 4, name)? as usize;
         let mut hi = u32_at(self.index, (h + 1) * 4, name)? as usize;
@@ -247,7 +268,7 @@ mod tests {
     #[test]
     fn index_brackets_the_answer() {
         let starts = vec![0u128, 5 << 16, (5 << 16) + 7, 9 << 16];
-        let idx = build_index(&starts, 16);
+        let idx = build_index(&starts, 32, 16);
         assert_eq!(idx[0], 0);
         assert_eq!(idx[5], 1);
         assert_eq!(idx[6], 2);

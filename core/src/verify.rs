@@ -40,7 +40,7 @@ pub(crate) fn structure(art: &Artifact) -> Result<()> {
     let mut counts = vec![(0u64, 0u64); lists.len()];
     art.for_each_entry(&mut |list, e| {
         let names = matches!(e.target, crate::entry::Target::Name { .. });
-        check_list(list, names, if names { "postings" } else { "ip_entries" })?;
+        check_list(list, names, if names { "postings" } else { "v4_entries" })?;
         if let crate::entry::Target::Name { form, .. } = e.target {
             let kind = lists[list].kind;
             let ok = match form {
@@ -82,31 +82,37 @@ pub(crate) fn structure(art: &Artifact) -> Result<()> {
         }
         at += 4 + count * ITEM_LEN;
     }
-    let ips = art.section(SectionId::IpEntries);
-    let n_ips = ips.len() / IP_ENTRY_LEN;
-    for i in 0..n_ips {
-        check_str(
-            u32_at(ips, i * IP_ENTRY_LEN + 4, "ip_entries")?,
-            "ip_entries",
-        )?;
-    }
-    // Hit sets.
-    let sets = art.section(SectionId::HitSets);
-    let mut valid_sets = std::collections::HashSet::new();
-    let mut at = 0usize;
-    while at < sets.len() {
-        valid_sets.insert(at as u32);
-        let count = u32_at(sets, at, "hit_sets")? as usize;
-        for i in 0..count {
-            let item = at + 4 + i * ITEM_LEN;
-            check_list(u16_at(sets, item, "hit_sets")? as usize, false, "hit_sets")?;
-            if u32_at(sets, item + 4, "hit_sets")? as usize >= n_ips {
+    let mut n_ips = [0usize; 2];
+    for (v6, id, len) in [
+        (false, SectionId::V4Entries, V4_ENTRY_LEN),
+        (true, SectionId::V6Entries, V6_ENTRY_LEN),
+    ] {
+        let b = art.section(id);
+        n_ips[v6 as usize] = b.len() / len;
+        for i in 0..b.len() / len {
+            let e = ip_entry_at(b, v6, i as u32)?;
+            check_str(e.reason, id.name())?;
+            if !v6 && e.range.end > u32::MAX as u128 {
                 return Err(Error::corrupt(
-                    "hit_sets",
-                    "reference to a missing IP entry",
+                    id.name(),
+                    "IPv4 entry beyond the IPv4 space",
                 ));
             }
         }
+    }
+    // Hit sets: items name IP lists; entry indexes are checked per family below.
+    let sets = art.section(SectionId::HitSets);
+    let mut set_max_entry = std::collections::HashMap::new();
+    let mut at = 0usize;
+    while at < sets.len() {
+        let count = u32_at(sets, at, "hit_sets")? as usize;
+        let mut max_entry = 0u32;
+        for i in 0..count {
+            let item = at + 4 + i * ITEM_LEN;
+            check_list(u16_at(sets, item, "hit_sets")? as usize, false, "hit_sets")?;
+            max_entry = max_entry.max(u32_at(sets, item + 4, "hit_sets")?);
+        }
+        set_max_entry.insert(at as u32, max_entry);
         at += 4 + count * ITEM_LEN;
     }
     // Interval tables.
@@ -144,7 +150,9 @@ pub(crate) fn structure(art: &Artifact) -> Result<()> {
                 "interval starts are not increasing from 0",
             ));
         }
-        let index: Vec<u8> = build_index(&starts, if v6 { 112 } else { 16 })
+        let k = crate::ranges::stored_index_bits(art.section(idx).len())
+            .ok_or_else(|| Error::corrupt(idx.name(), "bad index size"))?;
+        let index: Vec<u8> = build_index(&starts, if v6 { 128 } else { 32 }, k)
             .into_iter()
             .flat_map(u32::to_le_bytes)
             .collect();
@@ -155,10 +163,21 @@ pub(crate) fn structure(art: &Artifact) -> Result<()> {
             ));
         }
         let values = art.section(va);
+        let n = n_ips[v6 as usize];
         for i in 0..starts.len() {
             let v = u32_at(values, i * 4, va.name())?;
-            if v != NO_HITS && !valid_sets.contains(&v) {
-                return Err(Error::corrupt(va.name(), "reference to a missing hit set"));
+            let ok = if v == NO_HITS {
+                true
+            } else if v & SINGLE_HIT != 0 {
+                ((v & !SINGLE_HIT) as usize) < n
+            } else {
+                set_max_entry.get(&v).is_some_and(|&m| (m as usize) < n)
+            };
+            if !ok {
+                return Err(Error::corrupt(
+                    va.name(),
+                    "reference to a missing hit set or entry",
+                ));
             }
         }
     }

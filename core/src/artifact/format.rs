@@ -17,14 +17,19 @@ pub const SECTION_ALIGN: usize = 16;
 pub const NO_STR: u32 = u32::MAX;
 /// A value in an interval table meaning "no list covers this interval".
 pub const NO_HITS: u32 = u32::MAX;
-/// Number of slots of an interval table's direct index (top 16 bits, plus one).
-pub const INDEX_SLOTS: usize = (1 << 16) + 1;
+/// Most bits of an address an interval table's direct index uses (65,537 slots).
+pub const MAX_INDEX_BITS: u32 = 16;
 /// Size of a list record in the `lists` section.
 pub const LIST_RECORD_LEN: usize = 48;
 /// Size of one item of a posting or hit set block.
 pub const ITEM_LEN: usize = 8;
-/// Size of one record of the `ip_entries` section.
-pub const IP_ENTRY_LEN: usize = 48;
+/// Size of one record of the `v4_entries` section.
+pub const V4_ENTRY_LEN: usize = 16;
+/// Size of one record of the `v6_entries` section.
+pub const V6_ENTRY_LEN: usize = 40;
+/// Bit of an interval value meaning "one hit": the low 31 bits index the
+/// family's entries directly, with no hit set block.
+pub const SINGLE_HIT: u32 = 0x8000_0000;
 /// Most lists one artifact may hold.
 pub const MAX_LISTS: usize = 256;
 
@@ -61,13 +66,15 @@ pub enum SectionId {
     V6Values = 10,
     /// Hit set blocks the interval values point to.
     HitSets = 11,
-    /// Every IP entry of every list, as built.
-    IpEntries = 12,
+    /// Every IPv4 entry of every list, as built.
+    V4Entries = 12,
+    /// Every IPv6 entry of every list, as built.
+    V6Entries = 13,
 }
 
 impl SectionId {
     /// All sections, in file order.
-    pub const ALL: [SectionId; 12] = [
+    pub const ALL: [SectionId; 13] = [
         SectionId::Lists,
         SectionId::Strings,
         SectionId::Names,
@@ -79,7 +86,8 @@ impl SectionId {
         SectionId::V6Starts,
         SectionId::V6Values,
         SectionId::HitSets,
-        SectionId::IpEntries,
+        SectionId::V4Entries,
+        SectionId::V6Entries,
     ];
 
     /// The section's name in error messages.
@@ -96,7 +104,8 @@ impl SectionId {
             SectionId::V6Starts => "v6_starts",
             SectionId::V6Values => "v6_values",
             SectionId::HitSets => "hit_sets",
-            SectionId::IpEntries => "ip_entries",
+            SectionId::V4Entries => "v4_entries",
+            SectionId::V6Entries => "v6_entries",
         }
     }
 
@@ -160,4 +169,53 @@ pub fn str_at(strings: &[u8], at: u32) -> Result<&str> {
 #[cold]
 fn out_of_bounds(section: &'static str, at: usize) -> Error {
     Error::corrupt(section, format!("read past the end at offset {at}"))
+}
+
+/// One IP entry as stored: list, flags, reason and range.
+#[derive(Clone, Copy, Debug)]
+pub struct IpEntryRecord {
+    /// List index.
+    pub list: u16,
+    /// Flags ([`FLAG_EXCLUDE`]).
+    pub flags: u8,
+    /// Reason string reference or [`NO_STR`].
+    pub reason: u32,
+    /// The range.
+    pub range: crate::entry::IpRange,
+}
+
+/// Reads IP entry `index` of the `v4_entries` (or, with `v6`, `v6_entries`)
+/// section `b`, checking that it is a range.
+pub fn ip_entry_at(b: &[u8], v6: bool, index: u32) -> Result<IpEntryRecord> {
+    let (name, len) = if v6 {
+        ("v6_entries", V6_ENTRY_LEN)
+    } else {
+        ("v4_entries", V4_ENTRY_LEN)
+    };
+    let at = (index as usize)
+        .checked_mul(len)
+        .ok_or_else(|| out_of_bounds(name, usize::MAX))?;
+    let list = u16_at(b, at, name)?;
+    let flags = *b.get(at + 2).ok_or_else(|| out_of_bounds(name, at))?;
+    let reason = u32_at(b, at + 4, name)?;
+    let (start, end) = if v6 {
+        (u128_at(b, at + 8, name)?, u128_at(b, at + 24, name)?)
+    } else {
+        (
+            u32_at(b, at + 8, name)? as u128,
+            u32_at(b, at + 12, name)? as u128,
+        )
+    };
+    if start > end {
+        return Err(Error::corrupt(
+            name,
+            format!("entry {index} is not a range"),
+        ));
+    }
+    Ok(IpEntryRecord {
+        list,
+        flags,
+        reason,
+        range: crate::entry::IpRange { v6, start, end },
+    })
 }

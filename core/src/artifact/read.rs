@@ -338,7 +338,7 @@ impl Artifact {
             let fam = if v6 { "v6 table" } else { "v4 table" };
             let empty = i.is_empty() && s.is_empty() && v.is_empty();
             let ok = empty
-                || (i.len() == INDEX_SLOTS * 4
+                || (crate::ranges::stored_index_bits(i.len()).is_some()
                     && !s.is_empty()
                     && s.len() % width == 0
                     && v.len() == s.len() / width * 4);
@@ -349,11 +349,16 @@ impl Artifact {
                 ));
             }
         }
-        if self.section(SectionId::IpEntries).len() % IP_ENTRY_LEN != 0 {
-            return Err(Error::corrupt(
-                "header",
-                "ip_entries size is not a whole number of records",
-            ));
+        for (id, len) in [
+            (SectionId::V4Entries, V4_ENTRY_LEN),
+            (SectionId::V6Entries, V6_ENTRY_LEN),
+        ] {
+            if self.section(id).len() % len != 0 {
+                return Err(Error::corrupt(
+                    "header",
+                    format!("{} size is not a whole number of records", id.name()),
+                ));
+            }
         }
         Ok(())
     }
