@@ -1,0 +1,60 @@
+//! `mxlists.build` (a manifest compiled as `mxlists build` does) and
+//! `mxlists.diff`.
+
+use std::path::PathBuf;
+
+use mxlists_core::sources::{self, BuildOptions, Manifest};
+use mxlists_core::{Artifact, Error};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::errors::{to_py, to_py_at};
+use crate::types::{BuildReport, ListDiff};
+
+/// Compiles the manifest (`mxlists.toml`) and writes the artifact to `output`
+/// atomically, as `mxlists build MANIFEST -o OUTPUT` does, with the same bytes.
+///
+/// `max_change`: when `output` exists and any list's entry count changes by
+/// more than this many percent, raise `MaxChangeError` and keep the old file.
+/// `skip_invalid`: drop invalid lines (counted per file in the report)
+/// instead of raising `SourceError`.
+#[pyfunction]
+#[pyo3(signature = (manifest, output, *, max_change = None, skip_invalid = false))]
+pub fn build(
+    py: Python<'_>,
+    manifest: PathBuf,
+    output: PathBuf,
+    max_change: Option<f64>,
+    skip_invalid: bool,
+) -> PyResult<BuildReport> {
+    if let Some(m) = max_change {
+        if !(m.is_finite() && m >= 0.0) {
+            return Err(PyValueError::new_err(
+                "max_change must be a percentage >= 0",
+            ));
+        }
+    }
+    let options = BuildOptions {
+        skip_invalid,
+        max_change,
+    };
+    py.allow_threads(|| -> Result<BuildReport, Error> {
+        let m = Manifest::load(&manifest)?;
+        let report = sources::build(&m, &output, &options)?;
+        Ok(BuildReport::of_report(&report))
+    })
+    .map_err(to_py)
+}
+
+/// Compares two artifact files list by list: one `ListDiff` per list found in
+/// either (the old artifact's lists first, in order), with the entries added
+/// and removed.
+#[pyfunction]
+pub fn diff(py: Python<'_>, old: PathBuf, new: PathBuf) -> PyResult<Vec<ListDiff>> {
+    py.allow_threads(|| -> PyResult<Vec<ListDiff>> {
+        let a = Artifact::open(&old).map_err(|e| to_py_at(e, Some(&old)))?;
+        let b = Artifact::open(&new).map_err(|e| to_py_at(e, Some(&new)))?;
+        let d = mxlists_core::diff(&a, &b).map_err(to_py)?;
+        Ok(d.into_iter().map(ListDiff::from).collect())
+    })
+}

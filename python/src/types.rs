@@ -1,0 +1,363 @@
+//! The small value classes handed to Python: hits, list figures, build reports
+//! and differences. Each is immutable, compares by value and has a readable
+//! `repr`.
+
+use mxlists_core::sources::{BuildReport as CoreReport, FileReport as CoreFile};
+use mxlists_core::{Built, ListDiff as CoreDiff, ListInfo as CoreInfo, ListStats as CoreStats};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+/// Python's `repr` of a string.
+fn r(py: Python<'_>, s: &str) -> String {
+    PyString::new_bound(py, s)
+        .repr()
+        .map(|p| p.to_string())
+        .unwrap_or_else(|_| format!("{s:?}"))
+}
+
+/// A list's verdict on a value: which list, the entry that decided (in
+/// normalized plain syntax; for a `known_tlds` list, the TLD that is not
+/// known), its reason, and the queried value as normalized.
+#[pyclass(module = "mxlists", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Hit {
+    /// The list that lists the value.
+    pub list: String,
+    /// The list's kind: `domain`, `email`, `ip` or `known_tlds`.
+    pub kind: &'static str,
+    /// The entry that decided.
+    pub entry: String,
+    /// The entry's reason, or the list's default.
+    pub reason: String,
+    /// The queried value, normalized.
+    pub value: String,
+}
+
+impl From<mxlists_core::Hit> for Hit {
+    fn from(h: mxlists_core::Hit) -> Self {
+        Hit {
+            list: h.list,
+            kind: h.kind.as_str(),
+            entry: h.entry,
+            reason: h.reason,
+            value: h.value,
+        }
+    }
+}
+
+#[pymethods]
+impl Hit {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "Hit(list={}, entry={}, reason={}, value={})",
+            r(py, &self.list),
+            r(py, &self.entry),
+            r(py, &self.reason),
+            r(py, &self.value)
+        )
+    }
+
+    /// The hit as a dict (`list`, `kind`, `entry`, `reason`, `value`), e.g. for
+    /// JSON output.
+    fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new_bound(py);
+        d.set_item("list", &self.list)?;
+        d.set_item("kind", self.kind)?;
+        d.set_item("entry", &self.entry)?;
+        d.set_item("reason", &self.reason)?;
+        d.set_item("value", &self.value)?;
+        Ok(d)
+    }
+}
+
+/// A list as recorded in an artifact.
+#[pyclass(module = "mxlists", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ListInfo {
+    /// List name.
+    pub name: String,
+    /// List kind: `domain`, `email`, `ip` or `known_tlds`.
+    pub kind: &'static str,
+    /// The reason given for hits whose entry has none.
+    pub reason: String,
+    /// Number of listing entries.
+    pub entries: u64,
+    /// Number of exclusions.
+    pub exclusions: u64,
+    /// Approximate bytes of the artifact taken by the list.
+    pub bytes: u64,
+}
+
+impl From<&CoreInfo> for ListInfo {
+    fn from(l: &CoreInfo) -> Self {
+        ListInfo {
+            name: l.name.clone(),
+            kind: l.kind.as_str(),
+            reason: l.reason.clone(),
+            entries: l.entries,
+            exclusions: l.exclusions,
+            bytes: l.bytes,
+        }
+    }
+}
+
+#[pymethods]
+impl ListInfo {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "ListInfo(name={}, kind={}, entries={}, exclusions={}, reason={})",
+            r(py, &self.name),
+            r(py, self.kind),
+            self.entries,
+            self.exclusions,
+            r(py, &self.reason)
+        )
+    }
+}
+
+/// The figures of one list in a build.
+#[pyclass(module = "mxlists", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ListStats {
+    /// List name.
+    pub name: String,
+    /// List kind.
+    pub kind: &'static str,
+    /// Number of distinct listing entries.
+    pub entries: u64,
+    /// Number of distinct exclusions.
+    pub exclusions: u64,
+    /// Approximate bytes of the artifact taken by the list.
+    pub bytes: u64,
+}
+
+impl From<&CoreStats> for ListStats {
+    fn from(s: &CoreStats) -> Self {
+        ListStats {
+            name: s.name.clone(),
+            kind: s.kind.as_str(),
+            entries: s.entries,
+            exclusions: s.exclusions,
+            bytes: s.bytes,
+        }
+    }
+}
+
+#[pymethods]
+impl ListStats {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "ListStats(name={}, kind={}, entries={}, exclusions={}, bytes={})",
+            r(py, &self.name),
+            r(py, self.kind),
+            self.entries,
+            self.exclusions,
+            self.bytes
+        )
+    }
+}
+
+/// A non-fatal remark about a source line (or a builder entry).
+#[pyclass(module = "mxlists", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SourceWarning {
+    /// The source file.
+    pub path: String,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column, in characters.
+    pub column: u64,
+    /// What is remarkable.
+    pub message: String,
+}
+
+#[pymethods]
+impl SourceWarning {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "SourceWarning(path={}, line={}, column={}, message={})",
+            r(py, &self.path),
+            self.line,
+            self.column,
+            r(py, &self.message)
+        )
+    }
+
+    fn __str__(&self) -> String {
+        format!(
+            "{}:{}:{}: {}",
+            self.path, self.line, self.column, self.message
+        )
+    }
+}
+
+/// What a build read from one source file.
+#[pyclass(module = "mxlists", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct FileReport {
+    /// The list the file feeds.
+    pub list: String,
+    /// The file.
+    pub path: String,
+    /// The format used (`plain`, `exim`, `sfs`, ...).
+    pub format: String,
+    /// Whether the format was picked by `auto`.
+    pub detected: bool,
+    /// Entries read.
+    pub entries: u64,
+    /// Invalid lines dropped (with `skip_invalid`).
+    pub skipped: u64,
+    /// The first warnings (see `warning_count`), including examples of
+    /// skipped lines.
+    pub warnings: Vec<SourceWarning>,
+    /// How many warnings there were in all.
+    pub warning_count: u64,
+}
+
+impl From<&CoreFile> for FileReport {
+    fn from(f: &CoreFile) -> Self {
+        FileReport {
+            list: f.list.clone(),
+            path: f.path.to_string_lossy().into_owned(),
+            format: f.format.as_str().to_owned(),
+            detected: f.detected,
+            entries: f.entries,
+            skipped: f.skipped,
+            warnings: f
+                .warnings
+                .iter()
+                .map(|w| SourceWarning {
+                    path: w.location.source.clone(),
+                    line: w.location.line,
+                    column: w.location.column,
+                    message: w.message.clone(),
+                })
+                .collect(),
+            warning_count: f.warning_count,
+        }
+    }
+}
+
+#[pymethods]
+impl FileReport {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "FileReport(list={}, path={}, format={}, entries={}, skipped={}, warnings={})",
+            r(py, &self.list),
+            r(py, &self.path),
+            r(py, &self.format),
+            self.entries,
+            self.skipped,
+            self.warning_count
+        )
+    }
+}
+
+/// The outcome of a build: the artifact's content hash and size, per-list
+/// figures and, for a manifest build, what was read from each source file.
+#[pyclass(module = "mxlists", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct BuildReport {
+    /// SHA-256 of the artifact's content, in hex (as `mxlists info` shows it).
+    pub content_hash: String,
+    /// Size of the artifact in bytes.
+    pub size: usize,
+    /// Per-list figures, in declaration order.
+    pub lists: Vec<ListStats>,
+    /// Per source file (empty for a `Builder`).
+    pub files: Vec<FileReport>,
+}
+
+impl BuildReport {
+    /// The report of a build made in code.
+    pub fn of_built(b: &Built) -> Self {
+        BuildReport {
+            content_hash: b.content_hash.clone(),
+            size: b.bytes.len(),
+            lists: b.lists.iter().map(ListStats::from).collect(),
+            files: Vec::new(),
+        }
+    }
+
+    /// The report of a manifest build.
+    pub fn of_report(r: &CoreReport) -> Self {
+        BuildReport {
+            files: r.files.iter().map(FileReport::from).collect(),
+            ..Self::of_built(&r.built)
+        }
+    }
+}
+
+#[pymethods]
+impl BuildReport {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let names: Vec<String> = self.lists.iter().map(|l| r(py, &l.name)).collect();
+        format!(
+            "BuildReport(content_hash={}, size={}, lists=[{}])",
+            r(py, &self.content_hash),
+            self.size,
+            names.join(", ")
+        )
+    }
+}
+
+/// What changed in one list between two artifacts.
+#[pyclass(module = "mxlists", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ListDiff {
+    /// The list name.
+    pub list: String,
+    /// Whether the list exists only in the new artifact.
+    pub added_list: bool,
+    /// Whether the list exists only in the old artifact.
+    pub removed_list: bool,
+    /// Entries (plain syntax) only in the new artifact, sorted.
+    pub added: Vec<String>,
+    /// Entries (plain syntax) only in the old artifact, sorted.
+    pub removed: Vec<String>,
+}
+
+impl From<CoreDiff> for ListDiff {
+    fn from(d: CoreDiff) -> Self {
+        ListDiff {
+            list: d.list,
+            added_list: d.added_list,
+            removed_list: d.removed_list,
+            added: d.added,
+            removed: d.removed,
+        }
+    }
+}
+
+#[pymethods]
+impl ListDiff {
+    /// Whether anything changed in the list.
+    #[getter]
+    fn changed(&self) -> bool {
+        self.added_list || self.removed_list || !self.added.is_empty() || !self.removed.is_empty()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "ListDiff(list={}, added={}, removed={}{}{})",
+            r(py, &self.list),
+            self.added.len(),
+            self.removed.len(),
+            if self.added_list {
+                ", added_list=True"
+            } else {
+                ""
+            },
+            if self.removed_list {
+                ", removed_list=True"
+            } else {
+                ""
+            },
+        )
+    }
+}
+
+/// `repr` of a string, for the classes of other modules.
+pub fn repr(py: Python<'_>, s: &str) -> String {
+    r(py, s)
+}
