@@ -12,9 +12,16 @@ fn data() -> PathBuf {
 }
 
 /// Compiles one list of `kind` from `source` (relative to `dir`).
-fn compile_in(dir: &Path, kind: &str, sources: &[&str], format: Option<&str>) -> mxlists_core::Result<BuildReport> {
+fn compile_in(
+    dir: &Path,
+    kind: &str,
+    sources: &[&str],
+    format: Option<&str>,
+) -> mxlists_core::Result<BuildReport> {
     let sources: Vec<String> = sources.iter().map(|s| format!("{s:?}")).collect();
-    let format = format.map(|f| format!("format = {f:?}\n")).unwrap_or_default();
+    let format = format
+        .map(|f| format!("format = {f:?}\n"))
+        .unwrap_or_default();
     let toml = format!(
         "[[list]]\nname = \"l\"\nkind = \"{kind}\"\nsources = [{}]\nreason = \"default reason\"\n{format}",
         sources.join(", ")
@@ -24,7 +31,8 @@ fn compile_in(dir: &Path, kind: &str, sources: &[&str], format: Option<&str>) ->
 }
 
 fn one(kind: &str, source: &str) -> (Artifact, BuildReport) {
-    let report = compile_in(&data(), kind, &[source], None).unwrap_or_else(|e| panic!("{source}: {e}"));
+    let report =
+        compile_in(&data(), kind, &[source], None).unwrap_or_else(|e| panic!("{source}: {e}"));
     let art = Artifact::from_bytes(report.built.bytes.clone()).unwrap();
     (art, report)
 }
@@ -48,9 +56,15 @@ fn plain_with_bom_crlf_comments_and_no_final_newline() {
     let f = &report.files[0];
     assert_eq!((f.format, f.detected), (Format::Plain, true));
     assert_eq!(f.entries, 5);
-    assert_eq!(hit(&art, "x@bad.monster"), Some(("monster".into(), "default reason".into())));
+    assert_eq!(
+        hit(&art, "x@bad.monster"),
+        Some(("monster".into(), "default reason".into()))
+    );
     assert_eq!(hit(&art, "x@good.monster"), None);
-    assert_eq!(reason(&art, "photos.zip").as_deref(), Some("lookalike of a file name"));
+    assert_eq!(
+        reason(&art, "photos.zip").as_deref(),
+        Some("lookalike of a file name")
+    );
     assert_eq!(hit(&art, "click"), None);
     assert!(hit(&art, "a.click").is_some());
     // The last line has no newline and is an IDN TLD in A-label form.
@@ -62,34 +76,61 @@ fn plain_with_bom_crlf_comments_and_no_final_newline() {
 #[test]
 fn exim_lsearch_keys_quotes_and_continuations() {
     let (art, report) = one("email", "exim_senders.lsearch");
-    assert_eq!((report.files[0].format, report.files[0].detected), (Format::Exim, true));
-    assert_eq!(reason(&art, "a@spammer.example").as_deref(), Some("known spam source"));
+    assert_eq!(
+        (report.files[0].format, report.files[0].detected),
+        (Format::Exim, true)
+    );
+    assert_eq!(
+        reason(&art, "a@spammer.example").as_deref(),
+        Some("known spam source")
+    );
     assert_eq!(
         reason(&art, "a@bulk.example").as_deref(),
         Some("bulk mailer, sends to purchased lists")
     );
     assert!(hit(&art, "anyone@wild.example").is_some());
-    assert_eq!(reason(&art, "quoted.example").as_deref(), Some("quoted key"));
+    assert_eq!(
+        reason(&art, "quoted.example").as_deref(),
+        Some("quoted key")
+    );
     assert_eq!(hit(&art, "x@ok.spammer.example"), None);
-    assert_eq!(reason(&art, "plainkey.example").as_deref(), Some("default reason"));
+    assert_eq!(
+        reason(&art, "plainkey.example").as_deref(),
+        Some("default reason")
+    );
 }
 
 #[test]
 fn exim_iplsearch_with_quoted_ipv6() {
     let (art, report) = one("ip", "exim_hosts.iplsearch");
     assert_eq!(report.files[0].format, Format::Exim);
-    assert_eq!(reason(&art, "192.0.2.9").as_deref(), Some("documentation network"));
+    assert_eq!(
+        reason(&art, "192.0.2.9").as_deref(),
+        Some("documentation network")
+    );
     assert_eq!(reason(&art, "198.51.100.7").as_deref(), Some("one host"));
-    assert_eq!(reason(&art, "2001:db8::5").as_deref(), Some("documentation prefix"));
-    assert_eq!(reason(&art, "2001:db8:1::1").as_deref(), Some("single v6 host"));
-    assert_eq!(reason(&art, "203.0.113.1").as_deref(), Some("default reason"));
+    assert_eq!(
+        reason(&art, "2001:db8::5").as_deref(),
+        Some("documentation prefix")
+    );
+    assert_eq!(
+        reason(&art, "2001:db8:1::1").as_deref(),
+        Some("single v6 host")
+    );
+    assert_eq!(
+        reason(&art, "203.0.113.1").as_deref(),
+        Some("default reason")
+    );
     assert_eq!(hit(&art, "198.51.100.8"), None);
 }
 
 #[test]
 fn postfix_access_actions() {
     let (art, report) = one("email", "postfix_access");
-    assert_eq!((report.files[0].format, report.files[0].detected), (Format::Postfix, true));
+    assert_eq!(
+        (report.files[0].format, report.files[0].detected),
+        (Format::Postfix, true)
+    );
     assert_eq!(
         reason(&art, "a@spammer.example").as_deref(),
         Some("Spam from this domain is not accepted")
@@ -101,8 +142,14 @@ fn postfix_access_actions() {
         reason(&art, "a@x.subs.example").as_deref(),
         Some("5.7.1 Subdomains of subs.example are blocked")
     );
-    assert_eq!(reason(&art, "bad@mixed.example").as_deref(), Some("No mail from this address"));
-    assert_eq!(reason(&art, "other@mixed.example").as_deref(), Some("default reason"));
+    assert_eq!(
+        reason(&art, "bad@mixed.example").as_deref(),
+        Some("No mail from this address")
+    );
+    assert_eq!(
+        reason(&art, "other@mixed.example").as_deref(),
+        Some("default reason")
+    );
     assert_eq!(hit(&art, "a@partner.example"), None);
     assert_eq!(
         reason(&art, "a@bulk.example").as_deref(),
@@ -114,9 +161,15 @@ fn postfix_access_actions() {
 fn postfix_cidr_table() {
     let (art, report) = one("ip", "postfix_client.cidr");
     assert_eq!(report.files[0].format, Format::Postfix);
-    assert_eq!(reason(&art, "192.0.2.5").as_deref(), Some("documentation network"));
+    assert_eq!(
+        reason(&art, "192.0.2.5").as_deref(),
+        Some("documentation network")
+    );
     assert_eq!(hit(&art, "192.0.2.200"), None);
-    assert_eq!(reason(&art, "198.51.100.77").as_deref(), Some("partial network"));
+    assert_eq!(
+        reason(&art, "198.51.100.77").as_deref(),
+        Some("partial network")
+    );
     assert_eq!(reason(&art, "2001:db8::1").as_deref(), Some("v6 docs"));
     assert_eq!(hit(&art, "2001:db8:ffff::1"), None);
     assert_eq!(hit(&art, "198.51.101.1"), None);
@@ -125,7 +178,10 @@ fn postfix_cidr_table() {
 #[test]
 fn sfs_plain_and_all_csv() {
     let (art, report) = one("ip", "listed_ip_1.txt");
-    assert_eq!((report.files[0].format, report.files[0].detected), (Format::Sfs, true));
+    assert_eq!(
+        (report.files[0].format, report.files[0].detected),
+        (Format::Sfs, true)
+    );
     assert_eq!(report.files[0].entries, 5);
     assert!(hit(&art, "5.188.62.11").is_some());
     assert_eq!(hit(&art, "5.188.62.12"), None);
@@ -141,9 +197,15 @@ fn sfs_plain_and_all_csv() {
 #[test]
 fn sfs_hash_is_data_not_a_comment() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("listed_domains.txt"), "a.example\n#b.example\n").unwrap();
+    std::fs::write(
+        dir.path().join("listed_domains.txt"),
+        "a.example\n#b.example\n",
+    )
+    .unwrap();
     let err = compile_in(dir.path(), "domain", &["listed_domains.txt"], Some("sfs")).unwrap_err();
-    let Error::InvalidLines { lines, total } = &err else { panic!("{err}") };
+    let Error::InvalidLines { lines, total } = &err else {
+        panic!("{err}")
+    };
     assert_eq!(*total, 1);
     assert_eq!((lines[0].0.line, lines[0].0.column), (2, 1));
     // The same file as plain: `#` starts a comment.
@@ -182,7 +244,11 @@ fn gzip_and_zip_are_read_transparently() {
     for name in ["listed_email_1_all.txt.gz", "listed_email_1_all.zip"] {
         let report = compile_in(dir.path(), "email", &[name], None).unwrap();
         let f = &report.files[0];
-        assert_eq!((f.format, f.detected, f.entries), (Format::Sfs, true, 3), "{name}");
+        assert_eq!(
+            (f.format, f.detected, f.entries),
+            (Format::Sfs, true, 3),
+            "{name}"
+        );
         assert_eq!(report.built.bytes, plain.built.bytes, "{name}");
     }
 }
@@ -195,7 +261,10 @@ fn zip_with_several_members_is_an_error_naming_it() {
     let err = compile_in(dir.path(), "ip", &["two.zip"], None).unwrap_err();
     assert!(matches!(err, Error::Source { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains("two.zip") && msg.contains("exactly one file"), "{msg}");
+    assert!(
+        msg.contains("two.zip") && msg.contains("exactly one file"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -212,11 +281,17 @@ fn truncated_gzip_is_an_error() {
 #[test]
 fn rbldnsd_ip4set() {
     let (art, report) = one("ip", "rbldnsd_ip4set.txt");
-    assert_eq!((report.files[0].format, report.files[0].detected), (Format::Rbldnsd, true));
+    assert_eq!(
+        (report.files[0].format, report.files[0].detected),
+        (Format::Rbldnsd, true)
+    );
     let listed = "Listed by example RBL, see https://rbl.example.net/";
     assert_eq!(reason(&art, "127.0.0.2").as_deref(), Some(listed));
     assert_eq!(reason(&art, "192.0.2.77").as_deref(), Some(listed));
-    assert_eq!(reason(&art, "198.51.100.15").as_deref(), Some("Dialup range"));
+    assert_eq!(
+        reason(&art, "198.51.100.15").as_deref(),
+        Some("Dialup range")
+    );
     assert_eq!(hit(&art, "198.51.100.21"), None);
     assert_eq!(hit(&art, "203.0.113.5"), None);
     assert_eq!(reason(&art, "203.0.113.6").as_deref(), Some(listed));
@@ -227,11 +302,17 @@ fn rbldnsd_ip4set() {
 fn rbldnsd_dnset() {
     let (art, report) = one("domain", "rbldnsd_dnset.txt");
     assert_eq!(report.files[0].format, Format::Rbldnsd);
-    assert_eq!(reason(&art, "spam-domain.example").as_deref(), Some("Domain listed"));
+    assert_eq!(
+        reason(&art, "spam-domain.example").as_deref(),
+        Some("Domain listed")
+    );
     assert!(hit(&art, "mx.spam-domain.example").is_some());
     assert_eq!(hit(&art, "good.spam-domain.example"), None);
     assert_eq!(hit(&art, "wild.example"), None);
-    assert_eq!(reason(&art, "a.wild.example").as_deref(), Some("Wildcard subdomains"));
+    assert_eq!(
+        reason(&art, "a.wild.example").as_deref(),
+        Some("Wildcard subdomains")
+    );
     assert!(hit(&art, "exact.example").is_some());
 }
 
@@ -240,10 +321,16 @@ fn drop_text_and_json_lines_build_the_same_artifact() {
     let (art, text) = one("ip", "drop.txt");
     let (_, json) = one("ip", "drop_v4.json");
     for r in [&text, &json] {
-        assert_eq!((r.files[0].format, r.files[0].detected, r.files[0].entries), (Format::Drop, true, 3));
+        assert_eq!(
+            (r.files[0].format, r.files[0].detected, r.files[0].entries),
+            (Format::Drop, true, 3)
+        );
     }
     assert_eq!(text.built.bytes, json.built.bytes);
-    assert_eq!(hit(&art, "1.10.20.1"), Some(("1.10.16.0/20".into(), "SBL256894".into())));
+    assert_eq!(
+        hit(&art, "1.10.20.1"),
+        Some(("1.10.16.0/20".into(), "SBL256894".into()))
+    );
     assert_eq!(reason(&art, "2.56.195.255").as_deref(), Some("SBL459831"));
     assert_eq!(hit(&art, "2.56.196.0"), None);
 }
@@ -252,7 +339,10 @@ fn drop_text_and_json_lines_build_the_same_artifact() {
 fn irr_routes_merged_across_sources() {
     let report = compile_in(&data(), "ip", &["irr_*.txt"], None).unwrap();
     assert_eq!(report.files.len(), 2);
-    assert!(report.files.iter().all(|f| f.format == Format::Irr && f.detected));
+    assert!(report
+        .files
+        .iter()
+        .all(|f| f.format == Format::Irr && f.detected));
     assert_eq!(report.files[0].entries + report.files[1].entries, 5);
     // 51.68.0.0/16 is in both files: one entry.
     assert_eq!(report.lists()[0].entries, 4);
@@ -266,7 +356,10 @@ fn irr_routes_merged_across_sources() {
 #[test]
 fn iana_tlds() {
     let (art, report) = one("known_tlds", "tlds-alpha-by-domain.txt");
-    assert_eq!((report.files[0].format, report.files[0].detected), (Format::Iana, true));
+    assert_eq!(
+        (report.files[0].format, report.files[0].detected),
+        (Format::Iana, true)
+    );
     assert_eq!(report.lists()[0].entries, 7);
     assert_eq!(
         hit(&art, "root@pop-os.localdomain").map(|h| h.0).as_deref(),
@@ -280,18 +373,28 @@ fn iana_tlds() {
 #[test]
 fn explicit_format_overrides_detection() {
     let report = compile_in(&data(), "ip", &["listed_ip_1.txt"], Some("plain")).unwrap();
-    assert_eq!((report.files[0].format, report.files[0].detected), (Format::Plain, false));
+    assert_eq!(
+        (report.files[0].format, report.files[0].detected),
+        (Format::Plain, false)
+    );
 }
 
 #[test]
 fn auto_refuses_html_and_mixed_content_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("list.txt"), "<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n").unwrap();
+    std::fs::write(
+        dir.path().join("list.txt"),
+        "<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("mixed.txt"), "a.example: x\n$TTL 300\n").unwrap();
     for (name, words) in [("list.txt", "HTML"), ("mixed.txt", "several formats")] {
         let err = compile_in(dir.path(), "domain", &[name], None).unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, Error::Source { .. }), "{msg}");
-        assert!(msg.contains(name) && msg.contains(words) && msg.contains("format"), "{msg}");
+        assert!(
+            msg.contains(name) && msg.contains(words) && msg.contains("format"),
+            "{msg}"
+        );
     }
 }

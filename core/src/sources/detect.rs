@@ -48,11 +48,7 @@ pub(crate) fn detect(name: &str, head: &[String]) -> Result<Format, String> {
         let t = line.trim_start();
         if line.starts_with('%') || is_rpsl_route(line) {
             note(Format::Irr);
-        } else if t.starts_with('{') && (t.contains("\"cidr\"") || t.contains("\"sblid\"")) {
-            note(Format::Drop);
-        } else if t.starts_with(';') && t.to_ascii_lowercase().contains("spamhaus")
-            || t.contains("; SBL")
-        {
+        } else if is_drop_line(t) {
             note(Format::Drop);
         } else if is_sfs_csv(t) {
             note(Format::Sfs);
@@ -133,6 +129,13 @@ fn is_exim_key(token: &str) -> bool {
 fn is_rpsl_route(line: &str) -> bool {
     let lower = line.get(..7).unwrap_or(line).to_ascii_lowercase();
     lower.starts_with("route:") || lower.starts_with("route6:")
+}
+
+/// A DROP JSON line, the DROP header, or `prefix ; SBL...`.
+fn is_drop_line(t: &str) -> bool {
+    (t.starts_with('{') && (t.contains("\"cidr\"") || t.contains("\"sblid\"")))
+        || (t.starts_with(';') && t.to_ascii_lowercase().contains("spamhaus"))
+        || t.contains("; SBL")
 }
 
 /// `"value","count","lastseen"`.
