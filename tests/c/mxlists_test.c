@@ -1,7 +1,7 @@
 /*
  * Exercises every function of include/mxlists.h against a real artifact.
  *
- * Usage: mxlists_test VERSION ARTIFACT NEXT_ARTIFACT CORRUPT_FILE
+ * Usage: mxlists_test VERSION ARTIFACT NEXT_ARTIFACT CORRUPT_FILE [ITERATIONS]
  *
  * ARTIFACT is built by tests/tests/c_api.rs with the lists described there;
  * NEXT_ARTIFACT is a rebuild in which x.monster is no longer listed, and is
@@ -47,6 +47,8 @@ static int checks = 0;
     } while (0)
 
 static const char *artifact;
+/* Lookups per thread in test_threads (a fifth argument sets it). */
+static int iterations = 2000;
 
 /* Looks value up in lists and checks status, list and entry. */
 static void expect(mxlists_db *db, const char *lists, const char *value,
@@ -319,7 +321,7 @@ static void *work(void *arg) {
     mxlists_result r;
     const char *y;
     int i;
-    for (i = 0; i < 2000; i++) {
+    for (i = 0; i < iterations; i++) {
         if (mxlists_check(w->db, NULL, "u@x.monster", &r) != MXLISTS_LISTED ||
             strcmp(r.list, "tld_bans") != 0 || strcmp(r.entry, "monster") != 0) {
             w->failures++;
@@ -376,12 +378,16 @@ static void test_reload(mxlists_db *db, const char *next) {
 
 int main(int argc, char **argv) {
     mxlists_db *db;
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s VERSION ARTIFACT NEXT_ARTIFACT CORRUPT\n",
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr,
+                "usage: %s VERSION ARTIFACT NEXT_ARTIFACT CORRUPT [ITERATIONS]\n",
                 argv[0]);
         return 2;
     }
     artifact = argv[2];
+    if (argc == 6) {
+        iterations = atoi(argv[5]);
+    }
 
     test_version(argv[1]);
     test_open_failures(argv[4]);
