@@ -20,13 +20,21 @@ fn header_is_up_to_date() {
         std::fs::write(&header, &generated).expect("write include/mxlists.h");
         return;
     }
-    let committed = std::fs::read(&header).unwrap_or_default();
+    let committed = std::fs::read_to_string(&header).unwrap_or_default();
+    let generated = String::from_utf8(generated).expect("the header is UTF-8");
     if committed != generated {
+        let (line, (old, new)) = committed
+            .lines()
+            .chain(std::iter::repeat("<end of file>"))
+            .zip(generated.lines().chain(std::iter::repeat("<end of file>")))
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+            .expect("the headers differ somewhere");
         panic!(
             "include/mxlists.h is out of date with ffi/src; regenerate it with\n  \
              MXLISTS_BLESS=1 cargo test -p mxlists-ffi --test header\n\
-             --- generated header ---\n{}",
-            String::from_utf8_lossy(&generated)
+             first difference, line {}:\n  committed: {old}\n  generated: {new}",
+            line + 1
         );
     }
 }
