@@ -281,7 +281,7 @@ impl Db {
         py.allow_threads(|| {
             let mut out = Vec::new();
             art.for_each_entry(&mut |i, e| {
-                if only.is_none_or(|o| o == i) {
+                if only.is_none() || only == Some(i) {
                     let name = art
                         .lists()
                         .get(i)
