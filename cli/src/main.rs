@@ -47,15 +47,17 @@ fn report(failure: &Failure) -> ExitCode {
 /// `mxlists: <message>` with the usage, status 2.
 fn usage_error(e: clap::Error) -> ExitCode {
     match e.kind() {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
-            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                ExitCode::from(EXIT_ERROR)
-            } else {
-                ExitCode::from(EXIT_OK)
-            }
+            ExitCode::from(EXIT_OK)
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = write!(
+                std::io::stderr(),
+                "mxlists: a command is required\n\n{}",
+                e.render()
+            );
+            ExitCode::from(EXIT_ERROR)
         }
         _ => {
             let text = e.render().to_string();

@@ -1,0 +1,940 @@
+//! The `mxlists` command end to end: the built binary on files in temporary
+//! folders. Exit statuses, output formats, `--max-change`, `--skip-invalid`,
+//! the dump round trip, determinism, errors with file:line:column, stdin,
+//! corrupt artifacts, `diff`, and the `examples/` folder as documented.
+
+mod cli_support;
+
+use std::collections::BTreeSet;
+
+use cli_support::{hit, list, run, run_stdin, verdict, Dir};
+use mxlists_core::{Artifact, Outcome};
+
+/// The `examples/` manifest, built into `d` as `examples.mxl`.
+fn build_examples(d: &Dir) -> std::path::PathBuf {
+    let manifest = mxlists_tests::workspace_root().join("examples/mxlists.toml");
+    let out = d.join("examples.mxl");
+    run(&[
+        "build".as_ref(),
+        manifest.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ])
+    .expect(0);
+    out
+}
+
+/// A small two-list manifest: `bans` (domain) and `ovh` (ip).
+fn small(d: &Dir) {
+    d.write(
+        "bans.txt",
+        ".monster\n!good.monster known sender\nbücher.example  IDN entry\n",
+    );
+    d.write(
+        "ovh.txt",
+        "51.68.0.0/16\n!51.68.10.0/28 our customer\n2001:41d0::/32\n",
+    );
+    d.write(
+        "m.toml",
+        [
+            list("bans", "domain", &["bans.txt"], None, Some("banned TLD")),
+            list("ovh", "ip", &["ovh.txt"], None, Some("OVH network")),
+        ]
+        .concat(),
+    );
+}
+
+#[test]
+fn examples_build_and_answer_as_documented() {
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let cases = [
+        (
+            "x@bad.monster",
+            hit(
+                "tld_bans",
+                "monster",
+                "mail from this TLD is not accepted here",
+            ),
+        ),
+        ("x@good.monster", None),
+        (
+            "<User@Bücher.Monster.>",
+            hit(
+                "tld_bans",
+                "monster",
+                "mail from this TLD is not accepted here",
+            ),
+        ),
+        (
+            "x@files.zip",
+            hit(
+                "tld_bans",
+                "zip",
+                "mail from .zip is not accepted (looks like a file name)",
+            ),
+        ),
+        (
+            "root@pop-os.localdomain",
+            hit(
+                "invalid_domains",
+                "pop-os.localdomain",
+                "audited invalid domain",
+            ),
+        ),
+        (
+            "someone@gmial.com",
+            hit("invalid_domains", "gmial.com", "typo of gmail.com"),
+        ),
+        (
+            "info@example.net",
+            hit(
+                "spam_recipients",
+                "info@example.net",
+                "recipient known to be invalid",
+            ),
+        ),
+        (
+            "sales@example.net",
+            hit(
+                "spam_recipients",
+                "sales@example.net",
+                "recipient known to be invalid",
+            ),
+        ),
+        (
+            "anyone@mx.dead-domain.example.org",
+            hit(
+                "spam_recipients",
+                "dead-domain.example.org",
+                "whole domain gone since 2024",
+            ),
+        ),
+        ("other@example.net", None),
+        (
+            "Spammer1@Example.com",
+            hit(
+                "sfs_emails",
+                "spammer1@example.com",
+                "listed by StopForumSpam",
+            ),
+        ),
+        (
+            "#hashtag@example.com",
+            hit(
+                "sfs_emails",
+                "#hashtag@example.com",
+                "listed by StopForumSpam",
+            ),
+        ),
+        (
+            "51.68.0.1",
+            hit(
+                "ovh",
+                "51.68.0.0/16",
+                "hosting provider range, no direct mail accepted",
+            ),
+        ),
+        (
+            "::ffff:51.68.0.1",
+            hit(
+                "ovh",
+                "51.68.0.0/16",
+                "hosting provider range, no direct mail accepted",
+            ),
+        ),
+        ("51.68.10.3", None),
+        (
+            "[137.74.1.1]",
+            hit(
+                "ovh",
+                "137.74.0.0/16",
+                "hosting provider range, no direct mail accepted",
+            ),
+        ),
+        (
+            "2001:41d0:1::25",
+            hit(
+                "ovh",
+                "2001:41d0::/32",
+                "hosting provider range, no direct mail accepted",
+            ),
+        ),
+        ("2001:41d0:303:1::25", None),
+        (
+            "x@mail.corp.lan",
+            hit("known_tlds", "lan", "no such top-level domain"),
+        ),
+        ("пример.рф", None),
+        ("user@example.com", None),
+    ];
+    for (value, expected) in cases {
+        assert_eq!(verdict(&a, &[], value), expected, "{value}");
+    }
+    // An invalid value is neither an error nor listed.
+    let r = run(&["check".as_ref(), a.as_os_str(), "a@@b".as_ref()]).expect(1);
+    assert!(r.stdout.starts_with("a@@b\t-\tinvalid: "), "{}", r.stdout);
+    // The lists a value is on, in manifest order.
+    let r = run(&[
+        "check".as_ref(),
+        a.as_os_str(),
+        "--all".as_ref(),
+        "root@pop-os.localdomain".as_ref(),
+    ])
+    .expect(0);
+    let lists: Vec<&str> = r
+        .lines()
+        .iter()
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    assert_eq!(lists, ["invalid_domains", "spam_recipients", "known_tlds"]);
+}
+
+#[test]
+fn quickstart_script_builds_outside_the_repo_and_checks() {
+    // The script itself runs `cargo run --release`; here its answers are checked
+    // through the same binary, and its text is checked for the promised values.
+    let root = mxlists_tests::workspace_root();
+    let script = std::fs::read_to_string(root.join("examples/quickstart.sh")).unwrap();
+    assert!(script.contains("cargo run --release -p mxlists-cli"));
+    assert!(
+        !script.contains("-o examples/"),
+        "never builds into the repo"
+    );
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let values: Vec<String> = script
+        .lines()
+        .skip_while(|l| !l.starts_with("VALUES=("))
+        .skip(1)
+        .take_while(|l| !l.starts_with(')'))
+        .filter_map(|l| l.split('\'').nth(1).map(str::to_owned))
+        .collect();
+    assert!(values.len() >= 7, "{values:?}");
+    let mut args = vec!["check".into(), a.into_os_string()];
+    args.extend(values.iter().map(Into::into));
+    let r = run(&args).expect(0);
+    assert_eq!(r.lines().len(), values.len());
+    let out = r.stdout;
+    assert!(
+        out.contains("\ttld_bans\tmonster\t"),
+        "hit with reason: {out}"
+    );
+    assert!(out.contains("x@good.monster\t-\n"), "exclusion: {out}");
+    assert!(out.contains("\tovh\t2001:41d0::/32\t"), "IPv6: {out}");
+    assert!(out.contains("\tknown_tlds\tlan\t"), "unknown TLD: {out}");
+    assert!(out.contains("\t-\tinvalid: "), "invalid value: {out}");
+}
+
+#[test]
+fn check_exit_status_follows_grep() {
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let a = a.to_str().unwrap();
+    run(&["check", a, "x@bad.monster"]).expect(0);
+    run(&["check", a, "user@example.com", "x@bad.monster"]).expect(0);
+    run(&["check", a, "user@example.com"]).expect(1);
+    run(&["check", a, "user@example.com", "not a value"]).expect(1);
+    let r = run(&["check", a, "--list", "no_such_list", "x@bad.monster"]).expect(2);
+    assert!(r.stderr.contains("no_such_list"), "{}", r.stderr);
+    let r = run(&["check", "/nonexistent/lists.mxl", "x"]).expect(2);
+    assert!(r.stderr.contains("/nonexistent/lists.mxl"), "{}", r.stderr);
+}
+
+#[test]
+fn check_plain_output_is_one_tab_separated_line_per_value() {
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let a = a.to_str().unwrap();
+    let r = run(&[
+        "check",
+        a,
+        "X@Bad.Monster",
+        "user@example.com",
+        "a@@b",
+        "51.68.10.3",
+    ])
+    .expect(0);
+    let lines = r.lines();
+    assert_eq!(
+        lines[0],
+        "X@Bad.Monster\ttld_bans\tmonster\tmail from this TLD is not accepted here"
+    );
+    assert_eq!(lines[1], "user@example.com\t-");
+    assert!(lines[2].starts_with("a@@b\t-\tinvalid: "));
+    assert_eq!(lines[3], "51.68.10.3\t-");
+    assert_eq!(lines.len(), 4);
+}
+
+#[test]
+fn check_reads_stdin_when_no_value_is_given() {
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let a = a.to_str().unwrap();
+    // CRLF, blank lines, no final newline, a line that is not UTF-8.
+    let input = b"x@bad.monster\r\n\n   \nuser@example.com\n\xff\xfe@x.com\n51.68.0.1";
+    let r = run_stdin(&["check", a], input).expect(0);
+    let lines = r.lines();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines[0].starts_with("x@bad.monster\ttld_bans\t"));
+    assert_eq!(lines[1], "user@example.com\t-");
+    assert!(
+        lines[2].ends_with("\t-\tinvalid: not valid UTF-8"),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[3].starts_with("51.68.0.1\tovh\t"));
+    run_stdin(&["check", a], b"user@example.com\nfoo.com\n").expect(1);
+    run_stdin(&["check", a], b"").expect(1);
+}
+
+#[test]
+fn check_streams_many_lines_from_stdin() {
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let n = 200_000;
+    let mut input = String::new();
+    for i in 0..n {
+        match i % 4 {
+            0 => input += &format!("user{i}@host{i}.monster\n"),
+            1 => input += &format!("51.68.{}.{}\n", (i / 256) % 256, i % 256),
+            2 => input += &format!("user{i}@example.com\n"),
+            _ => input += &format!("2001:db8::{:x}\n", i % 65536),
+        }
+    }
+    let start = std::time::Instant::now();
+    let r = run_stdin(&["check", a.to_str().unwrap()], input.as_bytes()).expect(0);
+    let took = start.elapsed();
+    let lines = r.lines();
+    assert_eq!(lines.len(), n);
+    // Compare every answer with the library's.
+    let art = Artifact::open(&a).unwrap();
+    for (value, line) in input.lines().zip(&lines) {
+        let expected = match art.check(value).unwrap() {
+            Outcome::Listed(h) => format!("{value}\t{}\t{}\t{}", h.list, h.entry, h.reason),
+            _ => format!("{value}\t-"),
+        };
+        if value.starts_with("51.68.10.")
+            && value.split('.').nth(3).unwrap().parse::<u8>().unwrap() < 16
+        {
+            assert_eq!(*line, format!("{value}\t-"), "whitelisted range");
+        }
+        assert_eq!(*line, expected);
+    }
+    eprintln!("{n} values from stdin in {took:?}");
+}
+
+#[test]
+fn check_json_has_the_documented_fields() {
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let a = a.to_str().unwrap();
+    let r = run(&[
+        "check",
+        a,
+        "--json",
+        "X@Bad.Monster",
+        "user@example.com",
+        "a@@b",
+    ])
+    .expect(0);
+    let v = r.json_lines();
+    assert_eq!(v.len(), 3);
+    assert_eq!(v[0]["value"], "X@Bad.Monster");
+    assert_eq!(v[0]["normalized"], "x@bad.monster");
+    assert_eq!(v[0]["listed"], true);
+    assert_eq!(v[0]["list"], "tld_bans");
+    assert_eq!(v[0]["kind"], "domain");
+    assert_eq!(v[0]["entry"], "monster");
+    assert_eq!(v[0]["reason"], "mail from this TLD is not accepted here");
+    assert!(v[0].get("hits").is_none() && v[0].get("invalid").is_none());
+    assert_eq!(v[1]["listed"], false);
+    assert!(v[1]["list"].is_null() && v[1]["entry"].is_null() && v[1]["reason"].is_null());
+    assert_eq!(v[2]["listed"], false);
+    assert!(v[2]["invalid"].as_str().unwrap().contains('@'));
+    assert!(v[2]["normalized"].is_null());
+
+    let r = run(&[
+        "check",
+        a,
+        "--json",
+        "--all",
+        "root@pop-os.localdomain",
+        "a@@b",
+    ])
+    .expect(0);
+    let v = r.json_lines();
+    let hits = v[0]["hits"].as_array().unwrap();
+    let lists: Vec<&str> = hits.iter().map(|h| h["list"].as_str().unwrap()).collect();
+    assert_eq!(lists, ["invalid_domains", "spam_recipients", "known_tlds"]);
+    assert_eq!(hits[2]["entry"], "localdomain");
+    assert_eq!(
+        v[0]["list"], "invalid_domains",
+        "the first hit is the verdict"
+    );
+    assert_eq!(v[1]["hits"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn check_list_selects_lists_and_keeps_their_order() {
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let v = "root@pop-os.localdomain";
+    assert_eq!(
+        verdict(&a, &["--list", "known_tlds,spam_recipients"], v),
+        hit(
+            "spam_recipients",
+            "root@pop-os.localdomain",
+            "recipient known to be invalid"
+        )
+    );
+    assert_eq!(
+        verdict(&a, &["--list", "known_tlds"], v),
+        hit("known_tlds", "localdomain", "no such top-level domain")
+    );
+    // Repeated --list works like a comma list.
+    assert_eq!(
+        verdict(
+            &a,
+            &["--list", "ovh", "--list", "tld_bans"],
+            "x@bad.monster"
+        )
+        .unwrap()
+        .0,
+        "tld_bans"
+    );
+    assert_eq!(verdict(&a, &["--list", "ovh"], "x@bad.monster"), None);
+    let r = run(&[
+        "check".as_ref(),
+        a.as_os_str(),
+        "--all".as_ref(),
+        "--list".as_ref(),
+        "known_tlds,invalid_domains".as_ref(),
+        v.as_ref(),
+    ])
+    .expect(0);
+    let lists: Vec<&str> = r
+        .lines()
+        .iter()
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    assert_eq!(lists, ["invalid_domains", "known_tlds"]);
+}
+
+#[test]
+fn build_prints_a_summary_and_the_content_hash() {
+    let d = Dir::new();
+    small(&d);
+    let r = d.build("m.toml", "out.mxl", &[]).expect(0);
+    let art = Artifact::open(d.join("out.mxl")).unwrap();
+    assert!(
+        r.stdout
+            .contains(&format!("content hash {}", art.content_hash())),
+        "{}",
+        r.stdout
+    );
+    let bans = r
+        .lines()
+        .into_iter()
+        .find(|l| l.starts_with("bans ") && l.contains("domain"))
+        .expect("a summary line for bans")
+        .split_whitespace()
+        .collect::<Vec<_>>();
+    // LIST KIND ENTRIES EXCLUSIONS WARNINGS BYTES
+    assert_eq!(&bans[..5], ["bans", "domain", "2", "1", "0"]);
+    let ovh = r
+        .lines()
+        .into_iter()
+        .find(|l| l.starts_with("ovh "))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>();
+    assert_eq!(&ovh[..5], ["ovh", "ip", "2", "1", "0"]);
+    assert!(
+        r.stderr.is_empty(),
+        "no progress bar when stderr is not a terminal: {:?}",
+        r.stderr
+    );
+    // Rebuilding the same lists says so.
+    let r = d.build("m.toml", "out.mxl", &[]).expect(0);
+    assert!(r.stdout.contains("(unchanged)"), "{}", r.stdout);
+    // info and verify report the same hash.
+    let info = d.run(&["info", "out.mxl", "--json"]).expect(0).json();
+    assert_eq!(info["content_hash"], art.content_hash());
+    assert_eq!(
+        info["size"],
+        std::fs::metadata(d.join("out.mxl")).unwrap().len()
+    );
+    assert_eq!(info["format_version"], art.format_version());
+    let names: Vec<&str> = info["lists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["bans", "ovh"]);
+    assert_eq!(info["lists"][0]["kind"], "domain");
+    assert_eq!(info["lists"][0]["entries"], 2);
+    assert_eq!(info["lists"][0]["exclusions"], 1);
+    assert!(info["lists"][1]["bytes"].as_u64().unwrap() > 0);
+    let text = d.run(&["info", "out.mxl"]).expect(0).stdout;
+    assert!(
+        text.contains(&art.content_hash()) && text.contains("bans") && text.contains("OVH network")
+    );
+    let r = d.run(&["verify", "out.mxl"]).expect(0);
+    assert_eq!(r.stdout.trim(), format!("OK {}", art.content_hash()));
+}
+
+#[test]
+fn build_warnings_name_file_line_column_and_do_not_stop_the_build() {
+    let d = Dir::new();
+    d.write("ips.txt", "10.0.0.0/8\n  10.1.2.3/16 host bits set\n");
+    d.write("m.toml", list("ips", "ip", &["ips.txt"], None, None));
+    let r = d.build("m.toml", "out.mxl", &[]).expect(0);
+    assert!(
+        r.stderr.contains("mxlists: warning: ips.txt:2:3:"),
+        "{}",
+        r.stderr
+    );
+    let ips = r
+        .lines()
+        .into_iter()
+        .find(|l| l.starts_with("ips "))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>();
+    assert_eq!(
+        &ips[..5],
+        ["ips", "ip", "2", "0", "1"],
+        "the warning is counted"
+    );
+}
+
+#[test]
+fn invalid_lines_are_errors_with_file_line_column_and_nothing_is_written() {
+    let d = Dir::new();
+    small(&d);
+    d.build("m.toml", "out.mxl", &[]).expect(0);
+    let before = d.read("out.mxl");
+    d.write(
+        "bans.txt",
+        ".monster\n# comment\n  exa$mple.com reason\nbad..example\n",
+    );
+    d.write("ovh.txt", "51.68.0.0/16\n300.1.1.1\n");
+    let r = d.build("m.toml", "out.mxl", &[]).expect(2);
+    for at in ["bans.txt:3:6:", "bans.txt:4:5:", "ovh.txt:2:1:"] {
+        assert!(r.stderr.contains(at), "{at} in {}", r.stderr);
+    }
+    assert!(r.stderr.contains("3 invalid lines"), "{}", r.stderr);
+    assert_eq!(d.read("out.mxl"), before, "the old artifact is untouched");
+    assert!(r.stdout.is_empty());
+    // A new output is not created either.
+    d.build("m.toml", "new.mxl", &[]).expect(2);
+    assert!(!d.join("new.mxl").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().contains("tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn skip_invalid_drops_bad_lines_and_counts_them_per_file() {
+    let d = Dir::new();
+    small(&d);
+    d.write(
+        "bans.txt",
+        ".monster\nbad..example\nexa$mple.com\n!good.monster\n",
+    );
+    d.write("ovh.txt", "51.68.0.0/16\n300.1.1.1\n");
+    let r = d.build("m.toml", "out.mxl", &["--skip-invalid"]).expect(0);
+    assert!(
+        r.stderr.contains("bans.txt: skipped 2 invalid lines"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("ovh.txt: skipped 1 invalid line"),
+        "{}",
+        r.stderr
+    );
+    let row = |name: &str| -> Vec<String> {
+        r.lines()
+            .into_iter()
+            .find(|l| l.starts_with(&format!("{name}.txt")))
+            .unwrap()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    // SOURCE LIST FORMAT [(auto)] ENTRIES SKIPPED WARNINGS
+    let bans = row("bans");
+    assert_eq!(&bans[bans.len() - 3..], ["2", "2", "0"]);
+    let a = d.join("out.mxl");
+    assert_eq!(verdict(&a, &[], "x@bad.monster").unwrap().0, "bans");
+    assert_eq!(verdict(&a, &[], "x@good.monster"), None);
+    assert_eq!(verdict(&a, &[], "51.68.1.1").unwrap().0, "ovh");
+}
+
+#[test]
+fn max_change_refuses_and_keeps_the_old_file() {
+    let d = Dir::new();
+    let many: String = (0..100).map(|i| format!("spam{i}.example\n")).collect();
+    d.write("bans.txt", &many);
+    d.write("m.toml", list("bans", "domain", &["bans.txt"], None, None));
+    // No artifact yet: nothing to compare with, the build goes ahead.
+    d.build("m.toml", "out.mxl", &["--max-change", "10"])
+        .expect(0);
+    let before = d.read("out.mxl");
+    // A truncated download: 60 of 100 entries.
+    let truncated: String = (0..60).map(|i| format!("spam{i}.example\n")).collect();
+    d.write("bans.txt", &truncated);
+    let r = d
+        .build("m.toml", "out.mxl", &["--max-change", "25"])
+        .expect(3);
+    assert!(r.stderr.contains("bans"), "names the list: {}", r.stderr);
+    assert_eq!(
+        d.read("out.mxl"),
+        before,
+        "the old artifact is kept byte for byte"
+    );
+    // Within the limit, and without a limit, the build replaces it.
+    let ninety: String = (0..90).map(|i| format!("spam{i}.example\n")).collect();
+    d.write("bans.txt", &ninety);
+    d.build("m.toml", "out.mxl", &["--max-change", "25"])
+        .expect(0);
+    assert_ne!(d.read("out.mxl"), before);
+    d.write("bans.txt", &truncated);
+    d.build("m.toml", "out.mxl", &[]).expect(0);
+    assert_eq!(
+        Artifact::open(d.join("out.mxl")).unwrap().lists()[0].entries,
+        60
+    );
+    // A bad percentage is a usage error.
+    d.build("m.toml", "out.mxl", &["--max-change", "lots"])
+        .expect(2);
+    d.build("m.toml", "out.mxl", &["--max-change", "-5"])
+        .expect(2);
+}
+
+#[test]
+fn same_bytes_from_different_source_orders() {
+    let d = Dir::new();
+    let lines = [
+        ".monster",
+        "!good.monster fine",
+        "user@pop-os.localdomain",
+        "@dead.example.org gone",
+        "*.sub.example.com",
+        "Bücher.Example",
+    ];
+    d.write("a/one.txt", lines[..3].join("\n"));
+    d.write("a/two.txt", lines[3..].join("\n"));
+    let mut reversed: Vec<&str> = lines.to_vec();
+    reversed.reverse();
+    // The other order: lines reversed, split differently, duplicated, CRLF, upper case.
+    d.write("b/x.txt", reversed[..4].join("\r\n"));
+    d.write(
+        "b/y.txt",
+        format!("{}\n{}\n.MONSTER\n", reversed[4..].join("\n"), reversed[0]),
+    );
+    d.write(
+        "a.toml",
+        list(
+            "spam",
+            "email",
+            &["a/one.txt", "a/two.txt"],
+            None,
+            Some("r"),
+        ),
+    );
+    d.write(
+        "b.toml",
+        list("spam", "email", &["b/y.txt", "b/x.txt"], None, Some("r")),
+    );
+    d.write(
+        "c.toml",
+        list("spam", "email", &["b/*.txt"], None, Some("r")),
+    );
+    d.build("a.toml", "a.mxl", &[]).expect(0);
+    d.build("b.toml", "b.mxl", &[]).expect(0);
+    d.build("c.toml", "c.mxl", &[]).expect(0);
+    assert_eq!(d.read("a.mxl"), d.read("b.mxl"));
+    assert_eq!(d.read("a.mxl"), d.read("c.mxl"));
+}
+
+#[test]
+fn dump_round_trip_gives_identical_bytes() {
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let a = a.to_str().unwrap();
+    d.run(&["dump", a, "--manifest", "src"]).expect(0);
+    let toml = String::from_utf8(d.read("src/mxlists.toml")).unwrap();
+    assert!(toml.contains("name = \"tld_bans\"") && toml.contains("format = \"plain\""));
+    d.build("src/mxlists.toml", "again.mxl", &[]).expect(0);
+    assert_eq!(d.read("again.mxl"), std::fs::read(a).unwrap());
+    // Per list on stdout: plain syntax with exclusions and reasons.
+    let r = d.run(&["dump", a, "--list", "tld_bans"]).expect(0);
+    let entries: BTreeSet<&str> = r.lines().into_iter().collect();
+    assert_eq!(
+        entries,
+        BTreeSet::from([
+            "monster",
+            "!good.monster known sender, allowed",
+            "zip mail from .zip is not accepted (looks like a file name)",
+        ])
+    );
+    let r = d.run(&["dump", a, "--list", "ovh"]).expect(0);
+    assert!(r
+        .lines()
+        .contains(&"!2001:41d0:303:1::/64 our customer's IPv6 relays"));
+    // All lists: each after a comment header.
+    let r = d.run(&["dump", a]).expect(0);
+    let headers: Vec<&str> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("# list "))
+        .collect();
+    assert_eq!(headers.len(), 6);
+    assert_eq!(headers[0], "# list tld_bans (domain)");
+    // A value starting with `#` survives as `<#...>`.
+    let r = d.run(&["dump", a, "--list", "sfs_emails"]).expect(0);
+    assert!(
+        r.lines().contains(&"<#hashtag@example.com>"),
+        "{}",
+        r.stdout
+    );
+    d.run(&["dump", a, "--list", "nope"]).expect(2);
+}
+
+#[test]
+fn dump_round_trip_of_every_entry_form() {
+    let d = Dir::new();
+    d.write(
+        "names.txt",
+        ".monster\n!good.monster known: sender\n*.sub.example.com  subdomains\n@whole.example\n\
+         user@host.example  an address\n<Mixed.Case@Bücher.Example>\n#hash@example.com\n\
+         !vip@whole.example\n",
+    );
+    d.write(
+        "ips.txt",
+        "10.0.0.0/8\n!10.1.0.0/16 carve\n10.1.2.3 pinned\n192.0.2.1-192.0.2.9 odd range\n\
+         2001:db8::/32\n!2001:db8:1::/48\n::ffff:198.51.100.1\n",
+    );
+    d.write("tlds.txt", "COM\nEXAMPLE\n!pop-os.localdomain audited\n");
+    d.write(
+        "m.toml",
+        [
+            list("names", "email", &["names.txt"], None, None),
+            list("ips", "ip", &["ips.txt"], None, Some("default reason")),
+            list("tlds", "known_tlds", &["tlds.txt"], Some("plain"), None),
+        ]
+        .concat(),
+    );
+    d.build("m.toml", "one.mxl", &[]).expect(0);
+    d.run(&["dump", "one.mxl", "--manifest", "dumped"])
+        .expect(0);
+    d.build("dumped/mxlists.toml", "two.mxl", &[]).expect(0);
+    assert_eq!(d.read("one.mxl"), d.read("two.mxl"));
+    // Dumping only some lists writes a manifest of only those.
+    d.run(&["dump", "one.mxl", "--list", "ips", "--manifest", "ips_only"])
+        .expect(0);
+    d.build("ips_only/mxlists.toml", "ips.mxl", &[]).expect(0);
+    let art = Artifact::open(d.join("ips.mxl")).unwrap();
+    assert_eq!(art.lists().len(), 1);
+    assert_eq!(art.lists()[0].reason, "default reason");
+}
+
+#[test]
+fn diff_reports_added_and_removed_entries() {
+    let d = Dir::new();
+    small(&d);
+    d.build("m.toml", "old.mxl", &[]).expect(0);
+    // Identical: exit 0, no output.
+    let r = d.run(&["diff", "old.mxl", "old.mxl"]).expect(0);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let j = d
+        .run(&["diff", "old.mxl", "old.mxl", "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(j["equal"], true);
+    // Change entries of one list, add a list.
+    d.write(
+        "bans.txt",
+        ".monster\n.zip new ban\nbücher.example  IDN entry\n",
+    );
+    d.write("extra.txt", "new.example\n");
+    let mut m = String::from_utf8(d.read("m.toml")).unwrap();
+    m += &list("extra", "domain", &["extra.txt"], None, None);
+    d.write("m2.toml", m);
+    d.build("m2.toml", "new.mxl", &[]).expect(0);
+    let r = d.run(&["diff", "old.mxl", "new.mxl"]).expect(1);
+    let lines = r.lines();
+    assert_eq!(
+        lines,
+        [
+            "@@ bans (domain): 1 added, 1 removed",
+            "+zip new ban",
+            "-!good.monster known sender",
+            "@@ extra (domain): new list, 1 entries",
+            "+new.example",
+        ]
+    );
+    let j = d
+        .run(&["diff", "old.mxl", "new.mxl", "--json"])
+        .expect(1)
+        .json();
+    assert_eq!(j["equal"], false);
+    let lists = j["lists"].as_array().unwrap();
+    let by = |n: &str| lists.iter().find(|l| l["list"] == n).unwrap().clone();
+    assert_eq!(by("bans")["status"], "changed");
+    assert_eq!(by("bans")["added"][0], "zip new ban");
+    assert_eq!(by("bans")["removed"][0], "!good.monster known sender");
+    assert_eq!(by("ovh")["status"], "unchanged");
+    assert_eq!(by("extra")["status"], "added");
+    // The other way round: the list is removed.
+    let j = d
+        .run(&["diff", "new.mxl", "old.mxl", "--json"])
+        .expect(1)
+        .json();
+    let lists = j["lists"].as_array().unwrap();
+    assert_eq!(
+        lists.iter().find(|l| l["list"] == "extra").unwrap()["status"],
+        "removed"
+    );
+    // A changed default reason is a difference too.
+    let m = String::from_utf8(d.read("m.toml"))
+        .unwrap()
+        .replace("OVH network", "OVH");
+    d.write("m3.toml", m);
+    d.write(
+        "bans.txt",
+        ".monster\n!good.monster known sender\nbücher.example  IDN entry\n",
+    );
+    d.build("m3.toml", "r.mxl", &[]).expect(0);
+    let r = d.run(&["diff", "old.mxl", "r.mxl"]).expect(1);
+    assert!(
+        r.stdout
+            .contains("default reason \"OVH network\" -> \"OVH\""),
+        "{}",
+        r.stdout
+    );
+    // Errors.
+    d.run(&["diff", "old.mxl", "missing.mxl"]).expect(2);
+}
+
+#[test]
+fn corrupt_artifacts_are_errors_never_crashes() {
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let good = std::fs::read(&a).unwrap();
+    let bad = d.join("bad.mxl");
+    let bad_s = bad.to_str().unwrap();
+    let check = |bytes: &[u8], what: &str| {
+        std::fs::write(&bad, bytes).unwrap();
+        let v = run(&["verify", bad_s]);
+        assert_eq!(v.code, 2, "verify must reject {what}: {v:#?}");
+        assert!(v.stderr.contains(bad_s), "names the file: {}", v.stderr);
+        // Lookups, info, dump and diff: an error or an answer, never a crash
+        // (cli_support asserts no panic, no signal, status within 0..=3).
+        run(&[
+            "check",
+            bad_s,
+            "x@bad.monster",
+            "51.68.0.1",
+            "2001:41d0::1",
+            "a@b.lan",
+        ]);
+        run(&["info", bad_s]);
+        run(&["dump", bad_s]);
+        run(&["diff", a.to_str().unwrap(), bad_s]);
+    };
+    check(b"", "an empty file");
+    check(b"not an artifact at all, just text\n", "text");
+    check(&good[..good.len() / 2], "a truncated file");
+    check(&good[..40], "a truncated header");
+    // Flip bytes all over the file, the header densely.
+    let mut offsets: Vec<usize> = (0..64).step_by(3).collect();
+    offsets.extend((64..good.len()).step_by(good.len() / 40));
+    offsets.push(good.len() - 1);
+    for at in offsets {
+        let mut bytes = good.clone();
+        bytes[at] ^= 0x5a;
+        check(&bytes, &format!("a flipped byte at {at}"));
+    }
+    // An artifact is checked before lookups: the message says what is wrong.
+    let mut bytes = good.clone();
+    bytes[0] = b'X';
+    std::fs::write(&bad, &bytes).unwrap();
+    let r = run(&["check", bad_s, "x"]).expect(2);
+    assert!(
+        r.stderr.contains("corrupt") || r.stderr.contains("not an mxlists artifact"),
+        "{}",
+        r.stderr
+    );
+    // A folder is not an artifact.
+    run(&["check", d.path().to_str().unwrap(), "x"]).expect(2);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_teaches() {
+    for args in [
+        &["bogus"][..],
+        &[],
+        &["check"],
+        &["build", "m.toml"],
+        &["check", "a.mxl", "--nope"],
+        &["diff", "a.mxl"],
+    ] {
+        let r = run(args).expect(2);
+        assert!(r.stderr.contains("Usage"), "{args:?}: {}", r.stderr);
+    }
+    let r = run(&["--help"]).expect(0);
+    for cmd in [
+        "build",
+        "check",
+        "info",
+        "verify",
+        "dump",
+        "diff",
+        "Examples:",
+    ] {
+        assert!(r.stdout.contains(cmd), "{cmd}");
+    }
+    for cmd in ["build", "check", "info", "verify", "dump", "diff"] {
+        let r = run(&[cmd, "--help"]).expect(0);
+        assert!(r.stdout.contains("Examples:"), "{cmd} --help has examples");
+    }
+    let r = run(&["check", "--help"]).expect(0);
+    assert!(r.stdout.contains("invalid: WHY") && r.stdout.contains("Exit status"));
+    let r = run(&["--version"]).expect(0);
+    assert!(r.stdout.starts_with("mxlists "), "{}", r.stdout);
+}
+
+#[test]
+fn bad_manifests_are_errors_naming_the_manifest() {
+    let d = Dir::new();
+    d.write(
+        "bad.toml",
+        "[[list]]\nname = \"Bad Name\"\nkind = \"domain\"\nsources = []\n",
+    );
+    let r = d.build("bad.toml", "out.mxl", &[]).expect(2);
+    assert!(
+        r.stderr.contains("bad.toml") || r.stderr.contains("Bad Name"),
+        "{}",
+        r.stderr
+    );
+    d.write("kind.toml", list("x", "colour", &["x.txt"], None, None));
+    let r = d.build("kind.toml", "out.mxl", &[]).expect(2);
+    assert!(r.stderr.contains("kind.toml"), "{}", r.stderr);
+    d.write(
+        "missing.toml",
+        list("x", "domain", &["missing.txt"], None, None),
+    );
+    let r = d.build("missing.toml", "out.mxl", &[]).expect(2);
+    assert!(r.stderr.contains("missing.txt"), "{}", r.stderr);
+    d.build("nonexistent.toml", "out.mxl", &[]).expect(2);
+    assert!(!d.join("out.mxl").exists());
+}
