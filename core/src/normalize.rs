@@ -285,7 +285,7 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
     let inner = match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
         Some(inner) => {
             let inner = inner.trim();
-            if inner.len() > 5 && inner[..5].eq_ignore_ascii_case("ipv6:") {
+            if inner.len() > 5 && inner.as_bytes()[..5].eq_ignore_ascii_case(b"ipv6:") {
                 &inner[5..]
             } else {
                 inner
