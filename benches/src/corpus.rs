@@ -128,13 +128,27 @@ pub fn build_to(out: &Path, lists: &[ListFile]) -> Result<Built, Error> {
     Ok(built)
 }
 
-/// Builds `out` from `lists` unless it exists already.
+/// Builds `out` from `lists` unless it exists already and opens with this
+/// build of the engine (a format change makes it rebuild). Setting
+/// `MXLISTS_BENCH_REBUILD=1` rebuilds every cached artifact.
 pub fn ensure_artifact(out: &Path, lists: &[ListFile]) -> Result<(), Error> {
-    if !out.exists() {
+    let rebuild = std::env::var("MXLISTS_BENCH_REBUILD").is_ok_and(|v| v == "1");
+    let stale = |out: &Path| {
+        let fresh = fs::metadata(out)
+            .and_then(|m| m.modified())
+            .ok()
+            .is_some_and(|t| *REBUILD_SINCE.get_or_init(std::time::SystemTime::now) <= t);
+        !fresh || Artifact::open(out).is_err()
+    };
+    if !out.exists() || (rebuild && stale(out)) || Artifact::open(out).is_err() {
         build_to(out, lists)?;
     }
     Ok(())
 }
+
+/// With `MXLISTS_BENCH_REBUILD=1`, artifacts older than this process's first
+/// look at the cache are rebuilt (once each).
+static REBUILD_SINCE: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
 
 fn set_dir(kind: &str, n: usize) -> PathBuf {
     data_dir().join(format!("g{GENERATOR_VERSION}-s{SEED}-{kind}-{n}"))

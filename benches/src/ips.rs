@@ -47,6 +47,35 @@ impl IpEntry {
         self.start <= addr && addr <= self.end()
     }
 
+    /// Parses an entry written by [`IpEntry::to_text`].
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (exclude, rest) = match text.strip_prefix('!') {
+            Some(r) => (true, r),
+            None => (false, text),
+        };
+        let (addr, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let ip: std::net::IpAddr = addr.parse().map_err(|e| format!("{text:?}: {e}"))?;
+        let (v6, start) = match ip {
+            std::net::IpAddr::V4(a) => (false, u32::from(a) as u128),
+            std::net::IpAddr::V6(a) => (true, u128::from(a)),
+        };
+        let bits = if v6 { 128 } else { 32 };
+        let prefix = if prefix.is_empty() {
+            bits
+        } else {
+            prefix.parse().map_err(|e| format!("{text:?}: {e}"))?
+        };
+        if prefix > bits {
+            return Err(format!("{text:?}: prefix longer than the address"));
+        }
+        Ok(IpEntry {
+            exclude,
+            v6,
+            start,
+            prefix,
+        })
+    }
+
     /// The entry in `plain` list syntax: `[!]addr` or `[!]addr/len`.
     pub fn to_text(&self) -> String {
         let bang = if self.exclude { "!" } else { "" };
@@ -189,6 +218,7 @@ mod tests {
             assert!((300..1000).contains(&excl), "{excl} exclusions");
             for x in &e {
                 let text = x.to_text();
+                assert_eq!(&IpEntry::parse(&text).unwrap(), x);
                 let p = mxlists_core::parse_entry(mxlists_core::ListKind::Ip, &text).unwrap();
                 assert_eq!(p.entry.exclude, x.exclude);
                 assert!(p.warning.is_none(), "{text} is network-aligned");
