@@ -614,7 +614,7 @@ fn smtp_missing_artifact_is_a_temporary_error() {
 }
 
 #[test]
-fn smtp_failures_reach_the_panic_log() {
+fn smtp_failures_reach_the_main_and_panic_logs() {
     let Some(s) = Site::new() else { return };
     std::fs::remove_file(s.artifact()).unwrap();
     // -bs is a real SMTP session on stdin: Exim writes its log files.
@@ -634,6 +634,12 @@ fn smtp_failures_reach_the_panic_log() {
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("\n451 "), "{stdout}");
+    let main_log = std::fs::read_to_string(s.path().join("log/mainlog")).unwrap_or_default();
+    assert!(
+        main_log.contains("temporarily rejected MAIL <a@example.org>")
+            && main_log.contains("mxl_check: cannot open artifact"),
+        "mainlog: {main_log:?}"
+    );
     let panic_log = std::fs::read_to_string(s.path().join("log/paniclog")).unwrap_or_default();
     assert!(
         panic_log.contains("mxl_check: cannot open artifact") && panic_log.contains("lists.mxl"),
