@@ -23,7 +23,7 @@ const AFTER_HELP: &str = "\
 Examples:
   mxlists build /etc/mxlists/mxlists.toml -o /var/lib/mxlists/lists.mxl --max-change 20
   mxlists check /var/lib/mxlists/lists.mxl x@bad.monster 51.68.0.1
-  exigrep ... | mxlists check lists.mxl --json > verdicts.jsonl
+  cut -f2 recipients.tsv | mxlists check lists.mxl --json > verdicts.jsonl
   mxlists info lists.mxl
   mxlists verify lists.mxl
   mxlists diff lists.mxl lists.new.mxl
@@ -106,7 +106,8 @@ With --json, one JSON object per value and line:
   {\"value\":..., \"normalized\":..., \"listed\":true|false, \"list\":..., \"kind\":...,
    \"entry\":..., \"reason\":...}
 list/kind/entry/reason are null when not listed; an invalid value has
-\"invalid\": \"why\" (and \"normalized\": null); --all adds \"hits\": [{list, kind, entry, reason}, ...].",
+\"invalid\": \"why\" (and \"normalized\": null); --all adds
+\"hits\": [{\"list\", \"kind\", \"entry\", \"reason\"}, ...], one per list that lists it.",
         after_help = "\
 Examples:
   mxlists check lists.mxl x@bad.monster x@good.monster 51.68.0.1 root@pop-os.localdomain
@@ -168,11 +169,14 @@ a freshly built artifact before it replaces the live one.
 
 Output: for each list that differs, a header line
   @@ LIST (KIND): N added, M removed        (or: new list / list removed)
-then '+ENTRY' and '-ENTRY' lines in plain list syntax. Nothing is printed when the
+then '+ENTRY' and '-ENTRY' lines in plain list syntax. A changed default reason,
+kind or list order is shown on '@@' lines too. Nothing is printed when the
 artifacts hold the same lists. With --json, one JSON document:
-  {\"equal\": bool, \"old\": {\"path\", \"content_hash\"}, \"new\": {...},
-   \"lists\": [{\"list\", \"status\": \"changed|unchanged|added|removed\",
-               \"added\": [...], \"removed\": [...]}]}",
+  {\"equal\": bool, \"order_changed\": bool,
+   \"old\": {\"path\", \"content_hash\", \"lists\": [names]}, \"new\": {...},
+   \"lists\": [{\"list\", \"kind\", \"status\": \"changed|unchanged|added|removed\",
+               \"added\": [...], \"removed\": [...],
+               \"old_kind\", \"reason\", \"old_reason\" (only when they changed)}]}",
         after_help = "\
 Examples:
   mxlists build mxlists.toml -o lists.new.mxl && mxlists diff lists.mxl lists.new.mxl
