@@ -938,3 +938,44 @@ fn bad_manifests_are_errors_naming_the_manifest() {
     d.build("nonexistent.toml", "out.mxl", &[]).expect(2);
     assert!(!d.join("out.mxl").exists());
 }
+
+/// The `check` and `dump` sessions shown in docs/cli.md, run against the examples:
+/// the documented output is the real one.
+#[test]
+fn docs_examples_match_the_real_output() {
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let docs =
+        std::fs::read_to_string(mxlists_tests::workspace_root().join("docs/cli.md")).unwrap();
+    let mut lines = docs.lines().peekable();
+    let mut sessions = 0;
+    while let Some(line) = lines.next() {
+        let Some(mut command) = line.strip_prefix("$ mxlists ").map(str::to_owned) else {
+            continue;
+        };
+        while command.ends_with('\\') {
+            command.pop();
+            command += lines.next().unwrap().trim();
+        }
+        let args: Vec<&str> = command.split_whitespace().collect();
+        if !matches!(args[0], "check" | "dump")
+            || args[1] != "/tmp/lists.mxl"
+            || args.iter().any(|a| a.contains(['|', '>', '$', '\'']))
+        {
+            continue;
+        }
+        let mut expected = Vec::new();
+        while let Some(l) = lines.peek() {
+            if l.is_empty() || l.starts_with('$') || l.starts_with("```") {
+                break;
+            }
+            expected.push(lines.next().unwrap());
+        }
+        let mut real: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+        real[1] = a.clone().into_os_string();
+        let r = run(&real);
+        assert_eq!(r.lines(), expected, "docs/cli.md: $ mxlists {command}");
+        sessions += 1;
+    }
+    assert!(sessions >= 4, "found {sessions} sessions in docs/cli.md");
+}
