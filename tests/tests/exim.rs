@@ -739,3 +739,112 @@ fn smtp_rebuild_during_a_session() {
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }
+
+/// Hostile and malformed values through Exim: each has a defined answer, and
+/// none fails the expansion or the session. Values are read from files by
+/// Exim itself (`${readfile}`), since Exim limits command-line arguments to
+/// 256 bytes.
+#[test]
+fn bad_input_matrix() {
+    let Some(s) = Site::new() else { return };
+    let mib = 1 << 20;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        // (description, value, mxl_match answer)
+        ("empty", b"".to_vec(), "no"),
+        ("blank", b"   ".to_vec(), "no"),
+        ("only @", b"@".to_vec(), "no"),
+        ("@@", b"@@".to_vec(), "no"),
+        ("a@@x.monster", b"a@@x.monster".to_vec(), "no"),
+        ("empty brackets", b"<>".to_vec(), "no"),
+        (
+            "300 labels",
+            format!("{}monster", "a.".repeat(300)).into(),
+            "no",
+        ),
+        (
+            "64-octet label",
+            format!("{}.monster", "a".repeat(64)).into(),
+            "no",
+        ),
+        ("[::ffff:]", b"[::ffff:]".to_vec(), "no"),
+        ("[IPv6:]", b"[IPv6:]".to_vec(), "no"),
+        ("numeric TLD", b"1.2.3".to_vec(), "no"),
+        ("not UTF-8", b"\xff\xfe@x.monster".to_vec(), "no"),
+        ("truncated UTF-8", b"x.mon\xc3".to_vec(), "no"),
+        ("NUL-free control", b"x\x01y.monster".to_vec(), "no"),
+        (
+            "quoted local part",
+            br#""john doe"@x.monster"#.to_vec(),
+            "yes",
+        ),
+        (
+            "quoted local part, clean",
+            br#""john doe"@example.com"#.to_vec(),
+            "no",
+        ),
+        ("@domain", b"@x.monster".to_vec(), "yes"),
+        ("trailing dot", b"x.monster.".to_vec(), "yes"),
+        ("leading @ and dot", b"@.monster".to_vec(), "no"),
+        (
+            "1 MiB of spaces, then a name",
+            [vec![b' '; mib], b"x.monster".to_vec()].concat(),
+            "yes",
+        ),
+        (
+            "1 MiB label",
+            [vec![b'a'; mib], b".monster".to_vec()].concat(),
+            "no",
+        ),
+        (
+            "1 MiB local part",
+            [vec![b'a'; mib], b"@x.monster".to_vec()].concat(),
+            "no",
+        ),
+        ("1 MiB of @", vec![b'@'; mib], "no"),
+        ("1 MiB of 0xff", vec![0xff; mib], "no"),
+    ];
+    let mut failed = Vec::new();
+    for (i, (what, value, want)) in cases.iter().enumerate() {
+        let p = s.path().join(format!("value-{i}.txt"));
+        std::fs::write(&p, value).unwrap();
+        chmod(&p, 0o644);
+        let read = format!("${{readfile{{{}}}}}", p.display());
+        let matched = s.expand(&s.call("mxl_match", "*", &read));
+        if matched.as_deref() != Ok(*want) {
+            failed.push(format!("mxl_match {what}: {matched:?}, expected {want}"));
+        }
+        // mxl_check yields a hit exactly when mxl_match says yes.
+        let checked = s.expand(&s.call("mxl_check", "*", &read));
+        if checked.as_ref().map(|y| !y.is_empty()) != Ok(*want == "yes") {
+            failed.push(format!("mxl_check {what}: {checked:?}"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+
+    // In SMTP: the null sender, quoted local parts, upper case.
+    let (replies, log) = s.smtp(
+        "192.0.2.1",
+        &[
+            "HELO client.test",
+            "MAIL FROM:<>",
+            r#"RCPT TO:<"john doe"@x.monster>"#,
+            r#"RCPT TO:<"john doe"@example.com>"#,
+            "RCPT TO:<POSTMASTER@X.MONSTER>",
+            "QUIT",
+        ],
+        &[],
+    );
+    assert_replies(
+        &replies,
+        &[
+            "220 ",
+            "250 ",
+            "250 OK",
+            "550 mail from this TLD is not accepted here",
+            "250 Accepted",
+            "550 mail from this TLD is not accepted here",
+            "221 ",
+        ],
+        &log,
+    );
+}
