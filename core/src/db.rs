@@ -474,7 +474,7 @@ impl Artifact {
             (EntryRef::UnknownTld { len }, Some(q)) => {
                 String::from_utf8_lossy(&q.key[..len]).into_owned()
             }
-            (EntryRef::Ip { v6, index }, _) => self.ip_entry_range(v6, index)?.to_string(),
+            (EntryRef::Ip { v6, index }, _) => self.ip_entry_range(v6, index)?.text(),
             _ => String::new(),
         };
         let reason = if h.reason == NO_STR {
@@ -487,7 +487,7 @@ impl Artifact {
             kind: list.kind,
             entry,
             reason,
-            value: value.to_string(),
+            value: value.text(),
         })
     }
 

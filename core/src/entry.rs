@@ -57,6 +57,24 @@ impl IpRange {
         }
     }
 
+    /// The range in `plain` syntax: an address, a CIDR block, or `first-last`.
+    pub fn text(&self) -> String {
+        let mut s = String::with_capacity(if self.v6 { 44 } else { 18 });
+        normalize::push_ip(&mut s, normalize::u128_to_ip(self.start, self.v6));
+        match self.prefix_len() {
+            Some(len) if len == self.bits() => {}
+            Some(len) => {
+                s.push('/');
+                s.push_str(&len.to_string());
+            }
+            None => {
+                s.push('-');
+                normalize::push_ip(&mut s, normalize::u128_to_ip(self.end, self.v6));
+            }
+        }
+        s
+    }
+
     /// The prefix length when the range is exactly one CIDR block.
     pub fn prefix_len(&self) -> Option<u32> {
         let size = self.end.wrapping_sub(self.start).wrapping_add(1);
@@ -81,12 +99,7 @@ impl IpRange {
 
 impl fmt::Display for IpRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let start = normalize::u128_to_ip(self.start, self.v6);
-        match self.prefix_len() {
-            Some(len) if len == self.bits() => write!(f, "{start}"),
-            Some(len) => write!(f, "{start}/{len}"),
-            None => write!(f, "{start}-{}", normalize::u128_to_ip(self.end, self.v6)),
-        }
+        f.write_str(&self.text())
     }
 }
 

@@ -73,14 +73,100 @@ impl fmt::Display for Value {
         match self {
             Value::Address { local, domain } => write!(f, "{local}@{domain}"),
             Value::Domain(d) => f.write_str(d),
-            Value::Ip(ip) => write!(f, "{ip}"),
+            Value::Ip(ip) => write_ip(f, *ip),
         }
     }
+}
+
+impl Value {
+    /// The normalized text of the value (as [`fmt::Display`] writes it), built
+    /// without the formatting machinery.
+    pub fn text(&self) -> String {
+        match self {
+            Value::Address { local, domain } => {
+                let mut s = String::with_capacity(local.len() + 1 + domain.len());
+                s.push_str(local);
+                s.push('@');
+                s.push_str(domain);
+                s
+            }
+            Value::Domain(d) => d.clone(),
+            Value::Ip(ip) => {
+                let mut s = String::with_capacity(15);
+                push_ip(&mut s, *ip);
+                s
+            }
+        }
+    }
+}
+
+/// Appends the text of `ip` to `out`; IPv4 is written by hand, being on the hot
+/// path of every IP hit.
+pub fn push_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                if octet >= 100 {
+                    out.push((b'0' + octet / 100) as char);
+                }
+                if octet >= 10 {
+                    out.push((b'0' + octet / 10 % 10) as char);
+                }
+                out.push((b'0' + octet % 10) as char);
+            }
+        }
+        IpAddr::V6(v6) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{v6}");
+        }
+    }
+}
+
+fn write_ip(f: &mut fmt::Formatter<'_>, ip: IpAddr) -> fmt::Result {
+    let mut s = String::with_capacity(15);
+    push_ip(&mut s, ip);
+    f.write_str(&s)
+}
+
+/// Parses a dotted-quad IPv4 address exactly as the standard library does (four
+/// decimal octets, no leading zeros), without its general machinery.
+fn parse_ipv4_fast(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if s.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v: u32 = 0;
+        while i < s.len() && s[i].is_ascii_digit() && i - start < 3 {
+            v = v * 10 + (s[i] - b'0') as u32;
+            i += 1;
+        }
+        let len = i - start;
+        if len == 0 || v > 255 || (len > 1 && s[start] == b'0') {
+            return None;
+        }
+        *octet = v as u8;
+    }
+    (i == s.len()).then(|| Ipv4Addr::from(octets))
 }
 
 /// Trims whitespace and strips one pair of `<...>`; returns the inner text and its
 /// byte offset in `text`.
 pub fn unwrap_value(text: &str) -> (&str, usize) {
+    let b = text.as_bytes();
+    if let (Some(first), Some(last)) = (b.first(), b.last()) {
+        if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() {
+            return (text, 0);
+        }
+    }
     let start = text.len() - text.trim_start().len();
     let mut inner = text.trim();
     let mut offset = start;
@@ -115,10 +201,8 @@ fn classify_inner(value: &str) -> Result<Value, Invalid> {
         let (local, domain) = address_parts(value, at)?;
         return Ok(Value::Address { local, domain });
     }
-    if value.len() <= 15 && value.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        if let Ok(v4) = value.parse::<Ipv4Addr>() {
-            return Ok(Value::Ip(IpAddr::V4(v4)));
-        }
+    if let Some(v4) = parse_ipv4_fast(value.as_bytes()) {
+        return Ok(Value::Ip(IpAddr::V4(v4)));
     }
     if let Some(ip) = parse_ip(value) {
         return Ok(Value::Ip(ip));
@@ -366,6 +450,37 @@ mod tests {
             classify("[IPv6:2001:DB8::1]").unwrap(),
             Value::Ip("2001:db8::1".parse().unwrap())
         );
+    }
+
+    #[test]
+    fn fast_ipv4_parser_agrees_with_std() {
+        let cases = [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..3.4",
+            "1.2.3.4 ",
+            "a.b.c.d",
+            "1.2.3.04",
+            "10.0.0.255",
+            "",
+            "1.2.3.4444",
+            "100.200.30.0",
+        ];
+        for c in cases {
+            assert_eq!(parse_ipv4_fast(c.as_bytes()), c.parse().ok(), "{c:?}");
+        }
+        for n in [0u32, 1, 255, 256, 65535, 16777216, u32::MAX, 0x0a000001] {
+            let ip = Ipv4Addr::from(n);
+            assert_eq!(parse_ipv4_fast(ip.to_string().as_bytes()), Some(ip));
+            let mut s = String::new();
+            push_ip(&mut s, IpAddr::V4(ip));
+            assert_eq!(s, ip.to_string());
+        }
     }
 
     #[test]
