@@ -7,7 +7,7 @@ use std::io::{self, Write};
 /// `text` made safe as one field of a tab-separated line: tabs and line breaks
 /// become spaces.
 pub fn field(text: &str) -> Cow<'_, str> {
-    if text.contains(['\t', '\n', '\r']) {
+    if text.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
         Cow::Owned(text.replace(['\t', '\n', '\r'], " "))
     } else {
         Cow::Borrowed(text)

@@ -979,3 +979,27 @@ fn docs_examples_match_the_real_output() {
     }
     assert!(sessions >= 4, "found {sessions} sessions in docs/cli.md");
 }
+
+/// A reason or value holding a TAB still gives exactly four fields a line.
+#[test]
+fn check_fields_never_hold_a_tab() {
+    let d = Dir::new();
+    d.write("bans.txt", "tab.example first\tsecond\n");
+    d.write("m.toml", list("bans", "domain", &["bans.txt"], None, None));
+    d.build("m.toml", "out.mxl", &[]).expect(0);
+    let r = d.run_stdin(&["check", "out.mxl"], b"x@tab.example\n\tx@tab.example\t\n");
+    let r = r.expect(0);
+    for line in r.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        assert_eq!(fields.len(), 4, "{line:?}");
+        assert_eq!(fields[3], "first second");
+    }
+    let j = d
+        .run(&["check", "out.mxl", "--json", "x@tab.example"])
+        .expect(0)
+        .json_lines();
+    assert_eq!(
+        j[0]["reason"], "first\tsecond",
+        "JSON keeps the text as it is"
+    );
+}

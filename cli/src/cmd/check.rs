@@ -162,18 +162,10 @@ impl<W: Write> Checker<'_, W> {
             };
             self.write_json(&verdict)
         } else if hits.is_empty() {
-            writeln!(self.out, "{}\t-", field(text))?;
-            Ok(())
+            self.write_line(&[text, "-"])
         } else {
             for hit in hits {
-                writeln!(
-                    self.out,
-                    "{}\t{}\t{}\t{}",
-                    field(text),
-                    hit.list,
-                    field(&hit.entry),
-                    field(&hit.reason)
-                )?;
+                self.write_line(&[text, &hit.list, &hit.entry, &hit.reason])?;
             }
             Ok(())
         }
@@ -194,14 +186,20 @@ impl<W: Write> Checker<'_, W> {
             };
             self.write_json(&verdict)
         } else {
-            writeln!(
-                self.out,
-                "{}\t-\tinvalid: {}",
-                field(text),
-                field(&invalid.message)
-            )?;
-            Ok(())
+            self.write_line(&[text, "-", &format!("invalid: {}", invalid.message)])
         }
+    }
+
+    /// Writes `fields` as one tab-separated line.
+    fn write_line(&mut self, fields: &[&str]) -> Result<(), Failure> {
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                self.out.write_all(b"\t")?;
+            }
+            self.out.write_all(field(f).as_bytes())?;
+        }
+        self.out.write_all(b"\n")?;
+        Ok(())
     }
 
     fn write_json(&mut self, verdict: &JsonVerdict<'_>) -> Result<(), Failure> {
