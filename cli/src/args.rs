@@ -74,6 +74,7 @@ Examples:
   mxlists build mxlists.toml -o lists.mxl
   mxlists build mxlists.toml -o /var/lib/mxlists/lists.mxl --max-change 20
   mxlists build mxlists.toml -o lists.mxl --skip-invalid
+  mxlists build mxlists.toml -o lists.mxl --quiet --max-change 20   # from cron
 
 Exit status: 0 written, 2 error (nothing written), 3 refused by --max-change
 (the existing artifact is kept byte for byte)."
@@ -206,6 +207,10 @@ pub struct BuildArgs {
     /// percent, keep OUT and exit 3 (stops a truncated download from wiping a list).
     #[arg(long, value_name = "PCT", value_parser = parse_percent)]
     pub max_change: Option<f64>,
+
+    /// Print no summary and no progress bar; warnings and errors still go to stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Options of `mxlists check`.

@@ -1003,3 +1003,41 @@ fn check_fields_never_hold_a_tab() {
         "JSON keeps the text as it is"
     );
 }
+
+/// Under a terminal (`script` gives the command a pseudo-terminal) the build
+/// draws a progress bar of the files read; `--quiet` prints nothing at all.
+#[test]
+fn build_progress_bar_on_a_terminal_and_quiet() {
+    let script = std::path::Path::new("/usr/bin/script");
+    if !script.exists() {
+        mxlists_tests::skip_or_fail("script (bsdutils)");
+        return;
+    }
+    let d = Dir::new();
+    small(&d);
+    let bin = mxlists_tests::bin("mxlists");
+    let out = d.join("out.mxl");
+    let command = format!(
+        "{} build {} -o {}",
+        bin.display(),
+        d.join("m.toml").display(),
+        out.display()
+    );
+    let r = std::process::Command::new(script)
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(r.status.success(), "{text}");
+    assert!(
+        text.contains("2/2 files"),
+        "a bar of the files read: {text:?}"
+    );
+    assert!(text.contains("content hash"), "{text:?}");
+    assert!(!text.contains("panicked"));
+    assert!(out.exists());
+    let r = d.build("m.toml", "quiet.mxl", &["--quiet"]).expect(0);
+    assert!(r.stdout.is_empty() && r.stderr.is_empty(), "{r:#?}");
+    assert_eq!(d.read("quiet.mxl"), d.read("out.mxl"));
+}

@@ -25,14 +25,16 @@ pub fn run(args: &BuildArgs) -> Status {
         .ok()
         .map(|a| a.content_hash());
     let started = Instant::now();
-    let mut progress = Progress::new(&args.output);
+    let mut progress = Progress::new(&args.output, !args.quiet);
     let result = sources::build_with_progress(&manifest, &args.output, &options, &mut |step| {
         progress.step(step)
     });
     progress.finish();
     let report = result?;
     print_warnings(&report)?;
-    print_summary(args, &report, previous.as_deref(), started.elapsed())?;
+    if !args.quiet {
+        print_summary(args, &report, previous.as_deref(), started.elapsed())?;
+    }
     Ok(EXIT_OK)
 }
 
@@ -44,8 +46,8 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(output: &Path) -> Self {
-        let bar = io::stderr().is_terminal().then(|| {
+    fn new(output: &Path, wanted: bool) -> Self {
+        let bar = (wanted && io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
