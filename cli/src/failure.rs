@@ -24,6 +24,8 @@ pub struct Failure {
     pub message: String,
     /// The exit status.
     pub code: u8,
+    /// Whether to end without a message (standard output was closed).
+    pub quiet: bool,
 }
 
 impl Failure {
@@ -32,6 +34,7 @@ impl Failure {
         Failure {
             message: message.into(),
             code: EXIT_ERROR,
+            quiet: false,
         }
     }
 
@@ -46,20 +49,11 @@ impl Failure {
         }
     }
 
-    /// Whether the failure is a closed standard output (`mxlists check ... | head`),
-    /// which ends the command quietly.
-    pub fn is_broken_pipe(&self) -> bool {
-        self.code == BROKEN_PIPE
-    }
-
     /// The process exit code.
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(self.code)
     }
 }
-
-/// Internal marker for a closed standard output; never reaches the exit status.
-const BROKEN_PIPE: u8 = 141;
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
@@ -70,20 +64,18 @@ impl From<Error> for Failure {
         Failure {
             message: error.to_string(),
             code,
+            quiet: false,
         }
     }
 }
 
 impl From<io::Error> for Failure {
-    /// An error writing standard output (or reading standard input).
+    /// An error writing standard output (or reading standard input). A closed
+    /// standard output (`mxlists check ... | head`) ends the command quietly.
     fn from(error: io::Error) -> Self {
-        if error.kind() == io::ErrorKind::BrokenPipe {
-            Failure {
-                message: "standard output closed".into(),
-                code: BROKEN_PIPE,
-            }
-        } else {
-            Failure::new(format!("standard input/output: {error}"))
+        Failure {
+            quiet: error.kind() == io::ErrorKind::BrokenPipe,
+            ..Failure::new(format!("standard input/output: {error}"))
         }
     }
 }

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(f) if f.is_broken_pipe() => ExitCode::from(EXIT_ERROR),
+        Err(f) if f.quiet => f.exit_code(),
         Err(f) => report(&f),
     }
 }
