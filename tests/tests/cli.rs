@@ -1041,3 +1041,44 @@ fn build_progress_bar_on_a_terminal_and_quiet() {
     assert!(r.stdout.is_empty() && r.stderr.is_empty(), "{r:#?}");
     assert_eq!(d.read("quiet.mxl"), d.read("out.mxl"));
 }
+
+/// `mxlists check ... | head -1`: a closed standard output ends the command
+/// quietly (no message, status 2), without a panic.
+#[test]
+fn check_stops_quietly_when_stdout_is_closed() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let mut child = Command::new(mxlists_tests::bin("mxlists"))
+        .arg("check")
+        .arg(&a)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let line = b"x@bad.monster\n".repeat(10_000);
+        for _ in 0..100 {
+            if stdin.write_all(&line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("x@bad.monster\ttld_bans\t"));
+    // The reader is gone now.
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
