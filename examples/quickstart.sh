@@ -13,8 +13,13 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/mxlists-quickstart.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 artifact="$work/lists.mxl"
 
+# MXLISTS=/path/to/mxlists uses an installed command instead of building one.
 mxlists() {
-    cargo run --release -p mxlists-cli --quiet --manifest-path "$here/../Cargo.toml" -- "$@"
+    if [[ -n ${MXLISTS:-} ]]; then
+        "$MXLISTS" "$@"
+    else
+        cargo run --release -p mxlists-cli --quiet --manifest-path "$here/../Cargo.toml" -- "$@"
+    fi
 }
 
 echo "==> mxlists build examples/mxlists.toml -o $artifact"
