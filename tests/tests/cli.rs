@@ -257,10 +257,7 @@ fn quickstart_script_builds_outside_the_repo_and_answers() {
         "listed by known_tlds (entry lan): no such top-level domain",
     );
     says("user@example.com", "not listed");
-    says(
-        "a@@b",
-        "invalid: character '@' is not allowed in a local part",
-    );
+    assert!(answer("a@@b").contains("  invalid: "), "{stdout}");
     assert!(stdout.contains("exit status 0"), "{stdout}");
 }
 
