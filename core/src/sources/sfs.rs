@@ -21,7 +21,7 @@ pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
         .map(|l| l.trim())
         .find(|l| !l.is_empty())
         .is_some_and(|l| l.starts_with('"'));
-    let mut record = csv::StringRecord::new();
+    let mut row = CsvRow::new();
     while let Some((n, text)) = lines.next_line()? {
         let text = match text {
             Ok(text) => text,
@@ -39,24 +39,77 @@ pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
             continue;
         }
         let at = offset_in(text, data);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .buffer_capacity(data.len() + 1)
-            .from_reader(data.as_bytes());
-        match reader.read_record(&mut record) {
-            Ok(true) => {
-                let value = record.get(0).unwrap_or("").trim();
-                // The value starts after the opening quote.
-                let value_at = at + usize::from(data.starts_with('"'));
-                let parsed = parse_value(kind, value, false, None);
-                if let Some(entry) = sink.entry_at(n, text, value_at, parsed) {
-                    sink.add(n, entry);
-                }
-            }
-            Ok(false) => {}
-            Err(e) => sink.invalid(n, text, at, format!("not a CSV row: {e}")),
+        let value = row.first_field(data).trim();
+        // The value starts after the opening quote.
+        let value_at = at + usize::from(data.starts_with('"'));
+        let parsed = parse_value(kind, value, false, None);
+        if let Some(entry) = sink.entry_at(n, text, value_at, parsed) {
+            sink.add(n, entry);
         }
     }
     Ok(())
+}
+
+/// The first field of a CSV row, read with one CSV reader reused for every
+/// line (building a reader per line costs more than parsing the line).
+struct CsvRow {
+    reader: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl CsvRow {
+    fn new() -> Self {
+        CsvRow {
+            reader: csv_core::Reader::new(),
+            out: vec![0; 256],
+            ends: vec![0; 8],
+        }
+    }
+
+    /// The first field of `line` (one row, without its line ending).
+    fn first_field(&mut self, line: &str) -> &str {
+        use csv_core::ReadRecordResult as R;
+        self.reader.reset();
+        let mut input = line.as_bytes();
+        let (mut nout, mut nends) = (0, 0);
+        loop {
+            let (result, i, o, e) =
+                self.reader
+                    .read_record(input, &mut self.out[nout..], &mut self.ends[nends..]);
+            input = &input[i..];
+            nout += o;
+            nends += e;
+            match result {
+                // All input read: an empty input next marks the end of the row.
+                R::InputEmpty => input = &[],
+                R::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                R::Record | R::End => break,
+            }
+        }
+        let end = if nends > 0 { self.ends[0] } else { 0 };
+        // Unquoting valid UTF-8 leaves valid UTF-8.
+        std::str::from_utf8(&self.out[..end]).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CsvRow;
+
+    #[test]
+    fn first_fields() {
+        let mut row = CsvRow::new();
+        assert_eq!(
+            row.first_field(r#""1.2.3.4","3","2021-01-01 00:00:00""#),
+            "1.2.3.4"
+        );
+        assert_eq!(row.first_field(r#""a ""quoted"" b",x"#), r#"a "quoted" b"#);
+        assert_eq!(row.first_field("bare,1"), "bare");
+        let long = "x".repeat(1000);
+        assert_eq!(row.first_field(&format!("\"{long}\",\"1\"")), long);
+        assert_eq!(row.first_field(r#""unterminated"#), "unterminated");
+        assert_eq!(row.first_field(""), "");
+    }
 }
