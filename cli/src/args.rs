@@ -115,6 +115,7 @@ Examples:
   mxlists check lists.mxl --list tld_bans,spam_recipients user@example.monster
   mxlists check lists.mxl --all --json 'User@Sub.Bücher.Monster.'
   cut -f3 recipients.tsv | mxlists check lists.mxl > verdicts.tsv
+  if mxlists check -q lists.mxl \"$sender\"; then echo listed; fi
 
 Exit status (as grep): 0 at least one value is listed, 1 none is, 2 error
 (unknown list, unreadable or corrupt artifact)."
@@ -231,6 +232,11 @@ pub struct CheckArgs {
     /// One JSON object per value and line.
     #[arg(long)]
     pub json: bool,
+
+    /// Print nothing; stop at the first listed value (as grep -q). The exit
+    /// status tells: 0 listed, 1 not.
+    #[arg(short, long, conflicts_with_all = ["json", "all"])]
+    pub quiet: bool,
 
     /// Values to look up; none: read one per line from standard input.
     #[arg(value_name = "VALUE")]

@@ -1117,3 +1117,20 @@ fn check_stops_quietly_when_stdout_is_closed() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `check -q` prints nothing, and its exit status answers.
+#[test]
+fn check_quiet_answers_by_exit_status() {
+    let d = Dir::new();
+    let a = build_examples(&d);
+    let a = a.to_str().unwrap();
+    let r = run(&["check", "-q", a, "user@example.com", "x@bad.monster"]).expect(0);
+    assert!(r.stdout.is_empty() && r.stderr.is_empty());
+    let r = run(&["check", "--quiet", a, "user@example.com", "a@@b"]).expect(1);
+    assert!(r.stdout.is_empty());
+    // From standard input too.
+    let r = run_stdin(&["check", "-q", a], b"clean.example\nx@bad.monster\n").expect(0);
+    assert!(r.stdout.is_empty());
+    run(&["check", "-q", "--json", a, "x"]).expect(2);
+    run(&["check", "-q", "--all", a, "x"]).expect(2);
+}

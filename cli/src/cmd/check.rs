@@ -27,6 +27,7 @@ pub fn run(args: &CheckArgs) -> Status {
         selection,
         all: args.all,
         json: args.json,
+        quiet: args.quiet,
         out: BufWriter::with_capacity(1 << 16, stdout.lock()),
         any_listed: false,
     };
@@ -47,10 +48,16 @@ pub fn run(args: &CheckArgs) -> Status {
                 Ok(value) => checker.check(value)?,
                 Err(_) => checker.invalid_bytes(text)?,
             }
+            if checker.done() {
+                break;
+            }
         }
     } else {
         for value in &args.values {
             checker.check(value)?;
+            if checker.done() {
+                break;
+            }
         }
     }
     checker.out.flush()?;
@@ -68,6 +75,7 @@ struct Checker<'a, W: Write> {
     selection: Selection,
     all: bool,
     json: bool,
+    quiet: bool,
     out: W,
     any_listed: bool,
 }
@@ -109,6 +117,11 @@ struct JsonVerdict<'a> {
 }
 
 impl<W: Write> Checker<'_, W> {
+    /// Whether the answer is known: `--quiet` and a value is listed.
+    fn done(&self) -> bool {
+        self.quiet && self.any_listed
+    }
+
     /// Looks `text` up and prints the verdict.
     fn check(&mut self, text: &str) -> Result<(), Failure> {
         let value = match normalize::classify(text) {
@@ -147,7 +160,9 @@ impl<W: Write> Checker<'_, W> {
     }
 
     fn print_hits(&mut self, text: &str, value: &Value, hits: &[Hit]) -> Result<(), Failure> {
-        if self.json {
+        if self.quiet {
+            Ok(())
+        } else if self.json {
             let first = hits.first();
             let verdict = JsonVerdict {
                 value: text,
@@ -172,7 +187,9 @@ impl<W: Write> Checker<'_, W> {
     }
 
     fn print_invalid(&mut self, text: &str, invalid: &Invalid) -> Result<(), Failure> {
-        if self.json {
+        if self.quiet {
+            Ok(())
+        } else if self.json {
             let verdict = JsonVerdict {
                 value: text,
                 normalized: None,
