@@ -1134,3 +1134,141 @@ fn check_quiet_answers_by_exit_status() {
     run(&["check", "-q", "--json", a, "x"]).expect(2);
     run(&["check", "-q", "--all", a, "x"]).expect(2);
 }
+
+/// A small deterministic random generator for the round-trip test.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+/// Random lists with awkward entries and reasons (`#` values, colons, tabs,
+/// `!`, `<...>`, IDN, ranges) go through build, `dump --manifest` and build
+/// again: always the same bytes.
+#[test]
+fn dump_round_trip_of_random_lists() {
+    const REASONS: &[&str] = &[
+        "",
+        "",
+        "",
+        "plain reason",
+        "#hash reason",
+        ":colon first",
+        "a:b",
+        "tab\there",
+        "ünïcödé",
+        "!bang",
+        "<angle>",
+        "50% off",
+        "\"quoted\"",
+        "back\\slash",
+    ];
+    const LABELS: &[&str] = &[
+        "a", "mx", "bücher", "xn--p1ai", "pop-os", "x-1", "0", "spam", "q",
+    ];
+    const TLDS: &[&str] = &[
+        "com",
+        "monster",
+        "localdomain",
+        "example",
+        "xn--p1ai",
+        "zip",
+    ];
+    const LOCALS: &[&str] = &["user", "#tag", "a.b", "x+y", "!bang", "o'neil", "Root"];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for case in 0..12 {
+        let d = Dir::new();
+        let name = |rng: &mut Rng| -> String {
+            let mut n: Vec<&str> = (0..1 + rng.below(3)).map(|_| rng.pick(LABELS)).collect();
+            n.push(rng.pick(TLDS));
+            n.join(".")
+        };
+        let mut files = [String::new(), String::new(), String::new(), String::new()];
+        for _ in 0..40 {
+            let bang = if rng.below(4) == 0 { "!" } else { "" };
+            let reason = rng.pick(REASONS);
+            let domain = name(&mut rng);
+            let names = match rng.below(6) {
+                0 => format!(".{domain}"),
+                1 => format!("*.{domain}"),
+                2 => format!("@{domain}"),
+                3 => format!("<{}>", domain.to_uppercase()),
+                _ => domain.clone(),
+            };
+            let sep = if rng.below(2) == 0 { " " } else { "\t" };
+            files[0] += &format!("{bang}{names}{sep}{reason}\n");
+            let email = match rng.below(3) {
+                0 => format!("{}@{domain}", rng.pick(LOCALS)),
+                _ => names.clone(),
+            };
+            // An address starting with `#` is written `<...>` in plain lists.
+            let email = if email.starts_with('#') {
+                format!("<{email}>")
+            } else {
+                email
+            };
+            files[1] += &format!("{bang}{email} {reason}\n");
+            let ip = match rng.below(5) {
+                0 => format!(
+                    "10.{}.{}.{}",
+                    rng.below(256),
+                    rng.below(256),
+                    rng.below(256)
+                ),
+                1 => format!("10.{}.0.0/{}", rng.below(256), 8 + rng.below(17)),
+                2 => format!("2001:db8:{:x}::/{}", rng.below(65536), 32 + rng.below(40)),
+                3 => format!(
+                    "192.0.2.{}-192.0.2.{}",
+                    rng.below(100),
+                    100 + rng.below(100)
+                ),
+                _ => format!("::ffff:198.51.100.{}", rng.below(256)),
+            };
+            files[2] += &format!("{bang}{ip} {reason}\n");
+            if bang.is_empty() {
+                files[3] += &format!("{}\n", rng.pick(TLDS).to_uppercase());
+            } else {
+                files[3] += &format!("!{domain} {reason}\n");
+            }
+        }
+        for (i, f) in files.iter().enumerate() {
+            d.write(&format!("{i}.txt"), f);
+        }
+        d.write(
+            "m.toml",
+            [
+                list("names", "domain", &["0.txt"], Some("plain"), Some("names")),
+                list("emails", "email", &["1.txt"], Some("plain"), None),
+                list("ips", "ip", &["2.txt"], Some("plain"), Some("ips")),
+                list("tlds", "known_tlds", &["3.txt"], Some("plain"), None),
+            ]
+            .concat(),
+        );
+        d.build("m.toml", "one.mxl", &[]).expect(0);
+        d.run(&["dump", "one.mxl", "--manifest", "dumped"])
+            .expect(0);
+        let r = d.build("dumped/mxlists.toml", "two.mxl", &[]);
+        assert_eq!(r.code, 0, "case {case}: the dump does not build: {r:#?}");
+        if d.read("one.mxl") != d.read("two.mxl") {
+            let diff = d.run(&["diff", "one.mxl", "two.mxl"]);
+            panic!(
+                "case {case}: the round trip changed the lists:\n{}",
+                diff.stdout
+            );
+        }
+    }
+}
