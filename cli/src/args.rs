@@ -39,7 +39,6 @@ Run 'mxlists help <command>' for the details of one command.";
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_help = AFTER_HELP,
-    propagate_version = true,
     max_term_width = 100
 )]
 pub struct Cli {
