@@ -23,7 +23,9 @@ fn sizes(var: &str, default: &str) -> Vec<usize> {
 
 fn open(c: &mut Criterion) {
     let mut sets: Vec<(String, PathBuf, String)> = Vec::new();
-    for n in sizes("MXLISTS_BENCH_SIZES", "1000000,5000000") {
+    let mut names = vec![20_000];
+    names.extend(sizes("MXLISTS_BENCH_SIZES", "1000000,5000000"));
+    for n in names {
         let set = NameSet::ensure(n).expect("name set");
         let q = set.address_queries(QueryClass::Hit).expect("queries")[0].clone();
         sets.push((format!("names-{n}"), set.artifact_path(), q));

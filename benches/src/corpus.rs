@@ -30,10 +30,11 @@ pub fn data_dir() -> PathBuf {
     std::env::var_os("MXLISTS_BENCH_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../target/bench-data")
-                .components()
-                .collect()
+            let benches = Path::new(env!("CARGO_MANIFEST_DIR"));
+            benches
+                .parent()
+                .unwrap_or(benches)
+                .join("target/bench-data")
         })
 }
 

@@ -59,6 +59,31 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Checks every query of a file (one per line, an optional tab and class
+    /// after it) `--rounds` times against an artifact: a steady loop to run
+    /// under `valgrind --tool=callgrind`. Prints how many were listed.
+    Loop {
+        /// The artifact.
+        #[arg(long)]
+        artifact: PathBuf,
+        /// The queries.
+        #[arg(long)]
+        queries: PathBuf,
+        /// Only queries of this class (`hit`, `near-miss`, `far-miss`).
+        #[arg(long)]
+        class: Option<String>,
+        /// Rounds over the queries.
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+        /// Use `classify` + `lookup` (no texts) instead of `check`.
+        #[arg(long)]
+        lookup: bool,
+    },
+    /// Prints the bytes of each section of an artifact.
+    Sections {
+        /// The artifact.
+        artifact: PathBuf,
+    },
     /// Prints the medians of the criterion results under `DIR` (default
     /// `target/criterion`) as Markdown tables, one row per query kind and one
     /// column per implementation, with ratios to `mxlists`.
@@ -184,6 +209,45 @@ fn sizes(artifact: &Path, cdb: &Path, files: &[PathBuf]) -> Result<(), Box<dyn s
         "text_bytes={text} cdb_bytes={} artifact_bytes={}",
         std::fs::metadata(cdb)?.len(),
         std::fs::metadata(artifact)?.len()
+    );
+    Ok(())
+}
+
+fn check_loop(
+    artifact: &Path,
+    queries: &Path,
+    class: Option<&str>,
+    rounds: usize,
+    lookup: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let art = mxlists_core::Artifact::open(artifact)?;
+    let all = mxlists_core::Selection::all();
+    let qs: Vec<String> = corpus::read_lines(queries)?
+        .into_iter()
+        .filter_map(|l| {
+            let (v, c) = l.split_once('\t').unwrap_or((&l, ""));
+            (class.is_none_or(|want| want == c)).then(|| v.to_owned())
+        })
+        .collect();
+    let mut listed = 0u64;
+    let t = Instant::now();
+    for _ in 0..rounds {
+        for q in &qs {
+            let hit = if lookup {
+                match mxlists_core::normalize::classify(q) {
+                    Ok(v) => art.lookup(&v, &all)?.is_some(),
+                    Err(_) => false,
+                }
+            } else {
+                art.check(q)?.is_listed()
+            };
+            listed += u64::from(hit);
+        }
+    }
+    let n = (qs.len() * rounds) as f64;
+    println!(
+        "checks={n} listed={listed} mean_ns={:.0}",
+        t.elapsed().as_secs_f64() * 1e9 / n
     );
     Ok(())
 }
@@ -399,6 +463,23 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             build(&lists, &out)
         }
         Command::Hashset { files } => hashset(&files),
+        Command::Sections { artifact } => {
+            let art = mxlists_core::Artifact::open(&artifact)?;
+            println!("| section | bytes | share |\n|---|---:|---:|");
+            let total = art.len() as f64;
+            for (name, bytes) in art.section_sizes() {
+                println!("| {name} | {bytes} | {:.1}% |", 100.0 * bytes as f64 / total);
+            }
+            println!("| (file) | {} | 100% |", art.len());
+            Ok(())
+        }
+        Command::Loop {
+            artifact,
+            queries,
+            class,
+            rounds,
+            lookup,
+        } => check_loop(&artifact, &queries, class.as_deref(), rounds, lookup),
         Command::Sizes {
             artifact,
             cdb,
@@ -406,7 +487,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => sizes(&artifact, &cdb, &files),
         Command::Report { size, ips } => report(&size, ips),
         Command::CriterionTable { dir } => criterion_table(
-            &dir.unwrap_or_else(|| corpus::data_dir().join("../criterion")),
+            &dir.unwrap_or_else(|| corpus::data_dir().parent().map(|t| t.join("criterion")).unwrap_or_default()),
         ),
     }
 }

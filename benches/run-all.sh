@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every benchmark of docs/BENCHMARKS.md, in one command:
+#
+#   benches/run-all.sh [OUT]       (OUT defaults to target/bench-results.md)
+#
+# 1. criterion: check (names at 1M and 5M, IPs at 1M per family, the lsearch
+#    and iplsearch models at 100k) and open; medians printed as tables;
+# 2. build time and peak RSS, sizes (text, cdb, artifact), the ahash set's heap;
+# 3. the Exim head-to-head at 1M addresses.
+#
+# Data sets are generated on first use and cached under target/bench-data/
+# (several GB of memory and a few minutes the first time). The load average is
+# recorded before each part: numbers taken under load are not comparable.
+# MXLISTS_BENCH_REBUILD=1 rebuilds the cached artifacts with the current engine.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${1:-$ROOT/target/bench-results.md}
+cd "$ROOT"
+
+note() { printf '\n<!-- %s; load: %s -->\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT"; }
+
+: > "$OUT"
+{
+    echo "# Benchmark run $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+    echo "- rustc: $(rustc --version)"
+} >> "$OUT"
+
+cargo build --release -p mxlists-benches --bins
+note "criterion"
+cargo bench -p mxlists-benches --bench check --bench open
+target/release/mxlists-measure criterion-table >> "$OUT"
+
+note "build, memory and sizes"
+target/release/mxlists-measure report --size 1000000,5000000 --ips 1000000 >> "$OUT"
+
+note "exim"
+benches/exim/compare.sh 1000000 >> "$OUT"
+echo "results in $OUT" >&2
