@@ -35,6 +35,50 @@ fn selection(art: &Artifact, names: &Option<Vec<String>>) -> mxlists_core::Resul
     }
 }
 
+/// Values per thread below which a batch is answered on the calling thread.
+const BATCH_PER_THREAD: usize = 32 * 1024;
+
+/// The first hit of each value, on as many threads as the batch is worth (the
+/// artifact is shared, read-only); answers stay in the order of `queries`.
+fn answer_all(
+    art: &Artifact,
+    sel: &Selection,
+    queries: &[Text],
+) -> mxlists_core::Result<Vec<Option<mxlists_core::Hit>>> {
+    let answer = |chunk: &[Text]| -> mxlists_core::Result<Vec<Option<mxlists_core::Hit>>> {
+        chunk
+            .iter()
+            .map(|q| match q.as_str() {
+                Some(v) => art.check_in(v, sel).map(|o| match o {
+                    Outcome::Listed(h) => Some(h),
+                    _ => None,
+                }),
+                None => Ok(None),
+            })
+            .collect()
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(queries.len() / BATCH_PER_THREAD).max(1);
+    if threads == 1 {
+        return answer(queries);
+    }
+    let per = queries.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = queries
+            .chunks(per)
+            .map(|chunk| scope.spawn(move || answer(chunk)))
+            .collect();
+        let mut out = Vec::with_capacity(queries.len());
+        for w in workers {
+            match w.join() {
+                Ok(part) => out.extend(part?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(out)
+    })
+}
+
 /// Lookups on the artifact at a path. The file is memory-mapped; when it is
 /// replaced (a new file renamed over it), the next lookup after the check
 /// interval opens the new file, and lookups already running finish on the old
@@ -163,19 +207,10 @@ impl Db {
             .map(|v| text(&v?))
             .collect::<PyResult<Vec<Text>>>()?;
         let answers = py
-            .allow_threads(|| -> mxlists_core::Result<Vec<Option<mxlists_core::Hit>>> {
+            .allow_threads(|| {
                 let art = db.current();
                 let sel = selection(&art, &names)?;
-                queries
-                    .iter()
-                    .map(|q| match q.as_str() {
-                        Some(v) => art.check_in(v, &sel).map(|o| match o {
-                            Outcome::Listed(h) => Some(h),
-                            _ => None,
-                        }),
-                        None => Ok(None),
-                    })
-                    .collect()
+                answer_all(&art, &sel, &queries)
             })
             .map_err(|e| self.err(e))?;
         let out = PyList::empty_bound(py);
