@@ -398,3 +398,128 @@ fn auto_refuses_html_and_mixed_content_naming_the_file() {
         );
     }
 }
+
+#[test]
+fn read_source_matches_a_manifest_build() {
+    use mxlists_core::sources::read_source;
+    use mxlists_core::{Builder, ListKind};
+    for (kind, file) in [
+        ("email", "exim_senders.lsearch"),
+        ("ip", "rbldnsd_ip4set.txt"),
+        ("ip", "drop_v4.json"),
+        ("known_tlds", "tlds-alpha-by-domain.txt"),
+    ] {
+        let via_manifest = compile_in(&data(), kind, &[file], None).unwrap();
+        let bytes = std::fs::read(data().join(file)).unwrap();
+        for content in [bytes.clone(), gzip(&bytes)] {
+            let mut b = Builder::new();
+            b.add_list(
+                "l",
+                kind.parse::<ListKind>().unwrap(),
+                Some("default reason"),
+            )
+            .unwrap();
+            let name = if content == bytes {
+                file.to_owned()
+            } else {
+                format!("{file}.gz")
+            };
+            let report = read_source(&mut b, "l", Format::Auto, &name, &content, false).unwrap();
+            assert_eq!(report.format, via_manifest.files[0].format, "{name}");
+            assert_eq!(b.build().unwrap().bytes, via_manifest.built.bytes, "{name}");
+        }
+    }
+    let mut b = Builder::new();
+    let err = read_source(&mut b, "nope", Format::Plain, "x", b"a.example", false).unwrap_err();
+    assert!(matches!(err, Error::UnknownList(_)), "{err}");
+}
+
+mod arbitrary_content {
+    use super::*;
+    use mxlists_core::sources::read_source;
+    use mxlists_core::{Builder, ListKind};
+    use proptest::prelude::*;
+
+    /// Lines made of pieces of every format, and random bytes.
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop::sample::select(vec![
+            "example.com",
+            "!",
+            "\"",
+            ":",
+            " ",
+            "\t",
+            "#",
+            ";",
+            "%",
+            "$TTL",
+            ":127.0.0.2:",
+            "REJECT",
+            "OK",
+            "554",
+            "route:",
+            "route6:",
+            "{\"cidr\":",
+            "\"sblid\"",
+            "}",
+            "1.2.3",
+            "/24",
+            "-",
+            "2001:db8::",
+            "xn--p1ai",
+            "@",
+            "*.",
+            "ü",
+            ",",
+            "\"3\"",
+            "\\",
+            "\r",
+        ]);
+        prop_oneof![
+            prop::collection::vec(piece, 0..8).prop_map(|p| p.concat().into_bytes()),
+            prop::collection::vec(any::<u8>(), 0..24),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// No content makes a reader panic, and what it accepts builds.
+        #[test]
+        fn every_format_survives_arbitrary_lines(
+            lines in prop::collection::vec(line(), 0..20),
+            kind in prop::sample::select(vec![ListKind::Domain, ListKind::Email, ListKind::Ip, ListKind::KnownTlds]),
+            format in prop::sample::select(Format::ALL.to_vec()),
+            final_newline in any::<bool>(),
+        ) {
+            let mut content = lines.join(&b'\n');
+            if final_newline {
+                content.push(b'\n');
+            }
+            let mut b = Builder::new();
+            b.add_list("l", kind, None).unwrap();
+            let strict = read_source(&mut b, "l", format, "x.txt", &content, false);
+            let mut b = Builder::new();
+            b.add_list("l", kind, None).unwrap();
+            match read_source(&mut b, "l", format, "x.txt", &content, true) {
+                Ok(report) => {
+                    let built = b.build().unwrap();
+                    Artifact::from_bytes(built.bytes).unwrap().verify().unwrap();
+                    // Strict reading fails exactly when lines were skipped.
+                    prop_assert_eq!(strict.is_err(), report.skipped > 0);
+                    if let Err(Error::InvalidLines { total, .. }) = strict {
+                        prop_assert_eq!(total, report.skipped);
+                    }
+                }
+                // Only `auto`, or content that starts like an archive, may
+                // refuse a whole file.
+                Err(e) => {
+                    let archive = content.starts_with(&[0x1f, 0x8b]) || content.starts_with(b"PK\x03\x04");
+                    let ok = (format == Format::Auto && matches!(e, Error::Source { .. }))
+                        || (archive && matches!(e, Error::Io { .. } | Error::Source { .. }));
+                    prop_assert!(ok, "{}", e);
+                }
+            }
+        }
+    }
+}

@@ -1,12 +1,13 @@
 //! Compiling a manifest: every source file of every list, read in its format,
 //! into one [`Builder`]; then the guard against large changes, then the write.
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use crate::builder::{Builder, ListId};
 use crate::error::{Error, Result};
 
-use super::read::{with_source, Lines};
+use super::read::{with_content, with_source, Lines};
 use super::sink::{InvalidLines, Sink};
 use super::{change, detect, Format, ListDecl, Manifest};
 use super::{BuildOptions, BuildReport, FileReport, Progress};
@@ -69,35 +70,111 @@ fn read_file(
     invalid: &mut InvalidLines,
 ) -> Result<FileReport> {
     with_source(path, |reader, name| {
-        let mut lines = Lines::new(reader, path);
-        let (format, detected) = match decl.format {
-            Format::Auto => {
-                let head = lines.peek(detect::PEEK)?;
-                let format = detect::detect(name, &head).map_err(|message| Error::Source {
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "cannot tell the format: {message}; set `format` for list {:?} in the manifest",
-                        decl.name
-                    ),
-                })?;
-                (format, true)
-            }
-            f => (f, false),
+        let source = Source {
+            list: &decl.name,
+            format: decl.format,
+            path,
+            name,
         };
-        let mut report = FileReport {
-            list: decl.name.clone(),
-            path: path.to_path_buf(),
-            format,
-            detected,
-            entries: 0,
-            skipped: 0,
-            warnings: Vec::new(),
-            warning_count: 0,
-        };
-        let mut sink = Sink::new(builder, list, &mut report, invalid, options.skip_invalid);
-        super::read_format(format, &mut lines, &mut sink)?;
-        Ok(report)
+        read_lines(
+            builder,
+            list,
+            &source,
+            reader,
+            options.skip_invalid,
+            invalid,
+        )
     })
+}
+
+/// What is known about a source before it is read.
+struct Source<'a> {
+    list: &'a str,
+    format: Format,
+    path: &'a Path,
+    name: &'a str,
+}
+
+/// Reads the (decompressed) content of a source into `list`, in its declared
+/// format or the one `auto` picks.
+fn read_lines(
+    builder: &mut Builder,
+    list: ListId,
+    source: &Source<'_>,
+    reader: &mut dyn BufRead,
+    skip_invalid: bool,
+    invalid: &mut InvalidLines,
+) -> Result<FileReport> {
+    let path = source.path;
+    let mut lines = Lines::new(reader, path);
+    let (format, detected) = match source.format {
+        Format::Auto => {
+            let head = lines.peek(detect::PEEK)?;
+            let format = detect::detect(source.name, &head).map_err(|message| Error::Source {
+                path: path.to_path_buf(),
+                message: format!(
+                    "cannot tell the format: {message}; set `format` for list {:?}",
+                    source.list
+                ),
+            })?;
+            (format, true)
+        }
+        f => (f, false),
+    };
+    let mut report = FileReport {
+        list: source.list.to_owned(),
+        path: path.to_path_buf(),
+        format,
+        detected,
+        entries: 0,
+        skipped: 0,
+        warnings: Vec::new(),
+        warning_count: 0,
+    };
+    let mut sink = Sink::new(builder, list, &mut report, invalid, skip_invalid);
+    super::read_format(format, &mut lines, &mut sink)?;
+    Ok(report)
+}
+
+/// Reads one source held in memory into the list `list` of `builder`, the way
+/// a manifest build reads a file: `name` is its file name (for `auto`, and in
+/// locations), gzip and zip content is decompressed. Unless `skip_invalid`,
+/// invalid lines are an [`Error::InvalidLines`] (the entries of the valid lines
+/// are in `builder` by then: build nothing from it).
+pub fn read_source(
+    builder: &mut Builder,
+    list: &str,
+    format: Format,
+    name: &str,
+    content: &[u8],
+    skip_invalid: bool,
+) -> Result<FileReport> {
+    let id = builder
+        .list_id(list)
+        .ok_or_else(|| Error::UnknownList(list.to_owned()))?;
+    let path = Path::new(name);
+    let mut invalid = InvalidLines::default();
+    let report = with_content(
+        std::io::Cursor::new(content),
+        path,
+        name,
+        |reader, inner| {
+            let source = Source {
+                list,
+                format,
+                path,
+                name: inner,
+            };
+            read_lines(builder, id, &source, reader, skip_invalid, &mut invalid)
+        },
+    )?;
+    if invalid.total > 0 {
+        return Err(Error::InvalidLines {
+            lines: invalid.shown,
+            total: invalid.total,
+        });
+    }
+    Ok(report)
 }
 
 /// Compiles, checks `max_change` against the artifact at `output`, and writes.

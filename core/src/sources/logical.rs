@@ -23,7 +23,7 @@ pub(crate) fn logical_lines(
         let text = match text {
             Ok(text) => text,
             Err(bad) => {
-                sink.not_utf8(n, bad);
+                sink.bad_line(n, bad);
                 continue;
             }
         };

@@ -68,6 +68,7 @@ mod sink;
 
 pub use crate::error::MAX_SHOWN_INVALID;
 pub use change::{changes, ListChange};
+pub use compile::read_source;
 
 /// A source file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -14,7 +14,7 @@ pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
         let text = match text {
             Ok(text) => text,
             Err(bad) => {
-                sink.not_utf8(n, bad);
+                sink.bad_line(n, bad);
                 continue;
             }
         };

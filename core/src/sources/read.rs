@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -12,6 +12,10 @@ const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const BUFFER: usize = 64 * 1024;
 
+/// Longest line read, in bytes; a longer line is one invalid line (a binary
+/// file must not be read into memory whole in search of a line end).
+pub(crate) const MAX_LINE: usize = 1 << 20;
+
 /// Opens `path`, decompressing it when it is gzip or a zip archive (told by its
 /// first bytes, not its name), and runs `f` on the content and the name of the
 /// file the content is (the zip member's name, or the file name without `.gz`).
@@ -19,39 +23,50 @@ pub(crate) fn with_source<T>(
     path: &Path,
     f: impl FnOnce(&mut dyn BufRead, &str) -> Result<T>,
 ) -> Result<T> {
-    let io_err = |e| Error::io(path, e);
-    let file = File::open(path).map_err(io_err)?;
-    let mut file = BufReader::with_capacity(BUFFER, file);
-    let head = file.fill_buf().map_err(io_err)?;
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    with_content(file, path, &name, f)
+}
+
+/// [`with_source`] for content already open: `path` names it in errors, `name`
+/// is its file name.
+pub(crate) fn with_content<R: Read + Seek, T>(
+    content: R,
+    path: &Path,
+    name: &str,
+    f: impl FnOnce(&mut dyn BufRead, &str) -> Result<T>,
+) -> Result<T> {
+    let mut content = BufReader::with_capacity(BUFFER, content);
+    let head = content.fill_buf().map_err(|e| Error::io(path, e))?;
     if head.starts_with(GZIP_MAGIC) {
         let inner = name
             .strip_suffix(".gz")
             .or_else(|| name.strip_suffix(".GZ"))
-            .unwrap_or(&name);
+            .unwrap_or(name);
         let mut reader =
-            BufReader::with_capacity(BUFFER, flate2::bufread::MultiGzDecoder::new(file));
+            BufReader::with_capacity(BUFFER, flate2::bufread::MultiGzDecoder::new(content));
         return f(&mut reader, inner);
     }
     if head.starts_with(ZIP_MAGIC) {
-        return with_zip_member(path, file.into_inner(), f);
+        // The archive seeks to its directory: the buffered head is not needed.
+        return with_zip_member(path, content.into_inner(), f);
     }
-    f(&mut file, &name)
+    f(&mut content, name)
 }
 
-fn with_zip_member<T>(
+fn with_zip_member<R: Read + Seek, T>(
     path: &Path,
-    file: File,
+    content: R,
     f: impl FnOnce(&mut dyn BufRead, &str) -> Result<T>,
 ) -> Result<T> {
     let source_err = |message: String| Error::Source {
         path: path.to_path_buf(),
         message,
     };
-    let mut archive = zip::ZipArchive::new(file)
+    let mut archive = zip::ZipArchive::new(content)
         .map_err(|e| source_err(format!("not a readable zip archive: {e}")))?;
     let members: Vec<usize> = (0..archive.len())
         .filter(|&i| archive.by_index_raw(i).is_ok_and(|m| !m.is_dir()))
@@ -73,23 +88,13 @@ fn with_zip_member<T>(
     f(&mut reader, &name)
 }
 
-/// A line that is not valid UTF-8: where the first bad byte is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct NotUtf8 {
-    /// 1-based column (in characters) of the first bad byte.
+/// A line that cannot be read as text: not UTF-8, or too long.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BadLine {
+    /// 1-based column (in characters) where the problem starts.
     pub column: u64,
-    /// The first bad byte.
-    pub byte: u8,
-}
-
-impl NotUtf8 {
-    /// The message reported for the line.
-    pub fn message(&self) -> String {
-        format!(
-            "line is not valid UTF-8 (byte 0x{:02x} at column {}); is the file in another encoding?",
-            self.byte, self.column
-        )
-    }
+    /// What is wrong.
+    pub message: String,
 }
 
 /// The lines of a source, read as bytes with `read_until(b'\n')`: the line ending
@@ -100,7 +105,7 @@ pub(crate) struct Lines<'r> {
     reader: &'r mut dyn BufRead,
     path: &'r Path,
     buf: Vec<u8>,
-    ahead: VecDeque<Vec<u8>>,
+    ahead: VecDeque<(Vec<u8>, bool)>,
     number: u64,
 }
 
@@ -116,13 +121,36 @@ impl<'r> Lines<'r> {
         }
     }
 
-    fn read_raw(&mut self, into: &mut Vec<u8>) -> Result<bool> {
+    /// Reads one raw line into `into`: whether there was one, and whether it was
+    /// cut at [`MAX_LINE`] (the rest of it is skipped).
+    fn read_raw(&mut self, into: &mut Vec<u8>) -> Result<(bool, bool)> {
         into.clear();
-        let n = self
-            .reader
+        let io_err = |e| Error::io(self.path, e);
+        let n = (&mut self.reader)
+            .take(MAX_LINE as u64)
             .read_until(b'\n', into)
-            .map_err(|e| Error::io(self.path, e))?;
-        Ok(n > 0)
+            .map_err(io_err)?;
+        if n < MAX_LINE || into.last() == Some(&b'\n') {
+            return Ok((n > 0, false));
+        }
+        // Too long: skip to the end of the line.
+        loop {
+            let buf = self.reader.fill_buf().map_err(io_err)?;
+            if buf.is_empty() {
+                break;
+            }
+            match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    self.reader.consume(i + 1);
+                    break;
+                }
+                None => {
+                    let len = buf.len();
+                    self.reader.consume(len);
+                }
+            }
+        }
+        Ok((true, true))
     }
 
     /// Reads up to `n` lines ahead without consuming them, and returns them as
@@ -130,45 +158,59 @@ impl<'r> Lines<'r> {
     pub fn peek(&mut self, n: usize) -> Result<Vec<String>> {
         while self.ahead.len() < n {
             let mut line = Vec::new();
-            if !self.read_raw(&mut line)? {
+            let (more, cut) = self.read_raw(&mut line)?;
+            if !more {
                 break;
             }
-            self.ahead.push_back(line);
+            self.ahead.push_back((line, cut));
         }
         Ok(self
             .ahead
             .iter()
             .enumerate()
-            .map(|(i, raw)| {
+            .map(|(i, (raw, _))| {
                 let line = trim_line(raw, self.number == 0 && i == 0);
                 String::from_utf8_lossy(line).into_owned()
             })
             .collect())
     }
 
-    /// The next line: its 1-based number and its text, or where it stops being
-    /// UTF-8. `None` at the end of the file.
+    /// The next line: its 1-based number and its text, or why it cannot be
+    /// read as text. `None` at the end of the file.
     #[allow(clippy::type_complexity)]
-    pub fn next_line(&mut self) -> Result<Option<(u64, std::result::Result<&str, NotUtf8>)>> {
-        if let Some(line) = self.ahead.pop_front() {
+    pub fn next_line(&mut self) -> Result<Option<(u64, std::result::Result<&str, BadLine>)>> {
+        let cut = if let Some((line, cut)) = self.ahead.pop_front() {
             self.buf = line;
+            cut
         } else {
             let mut buf = std::mem::take(&mut self.buf);
-            let more = self.read_raw(&mut buf)?;
+            let (more, cut) = self.read_raw(&mut buf)?;
             self.buf = buf;
             if !more {
                 return Ok(None);
             }
-        }
+            cut
+        };
         self.number += 1;
+        if cut {
+            let bad = BadLine {
+                column: 1,
+                message: format!("line is longer than {MAX_LINE} bytes; is this a list file?"),
+            };
+            return Ok(Some((self.number, Err(bad))));
+        }
         let line = trim_line(&self.buf, self.number == 1);
         let text = std::str::from_utf8(line).map_err(|e| {
             let good = e.valid_up_to();
             // The prefix is valid UTF-8 by definition.
             let chars = std::str::from_utf8(&line[..good]).map_or(good, |s| s.chars().count());
-            NotUtf8 {
-                column: chars as u64 + 1,
-                byte: line[good],
+            let column = chars as u64 + 1;
+            BadLine {
+                column,
+                message: format!(
+                    "line is not valid UTF-8 (byte 0x{:02x} at column {column}); is the file in another encoding?",
+                    line[good]
+                ),
             }
         });
         Ok(Some((self.number, text)))
@@ -206,7 +248,7 @@ pub(crate) fn offset_in(line: &str, part: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn all(bytes: &[u8]) -> Vec<(u64, std::result::Result<String, NotUtf8>)> {
+    fn all(bytes: &[u8]) -> Vec<(u64, std::result::Result<String, BadLine>)> {
         let mut reader = bytes;
         let mut lines = Lines::new(&mut reader, Path::new("t"));
         let mut out = Vec::new();
@@ -235,13 +277,25 @@ mod tests {
     fn non_utf8_is_located() {
         let got = all(b"ok\nab\xe9c\n");
         assert_eq!(got[0].1.as_deref(), Ok("ok"));
-        assert_eq!(
-            got[1].1,
-            Err(NotUtf8 {
-                column: 3,
-                byte: 0xe9
-            })
-        );
+        let bad = got[1].1.clone().unwrap_err();
+        assert_eq!(bad.column, 3);
+        assert!(bad.message.contains("0xe9"), "{}", bad.message);
+    }
+
+    #[test]
+    fn overlong_lines_are_cut_and_skipped() {
+        let mut bytes = b"first\n".to_vec();
+        bytes.extend(std::iter::repeat(b'x').take(MAX_LINE * 3 + 5));
+        bytes.extend_from_slice(b"\nlast");
+        let got = all(&bytes);
+        assert_eq!(got.len(), 3);
+        assert!(got[1]
+            .1
+            .clone()
+            .unwrap_err()
+            .message
+            .contains("longer than"));
+        assert_eq!(got[2], (3, Ok("last".to_owned())));
     }
 
     #[test]

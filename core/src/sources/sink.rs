@@ -6,7 +6,7 @@ use crate::entry::{Entry, EntryError, Parsed};
 use crate::error::{Location, MAX_SHOWN_INVALID};
 use crate::kind::ListKind;
 
-use super::read::{column, offset_in, NotUtf8};
+use super::read::{column, offset_in, BadLine};
 use super::{FileReport, Warning};
 
 /// Warnings kept per file; the rest are only counted.
@@ -99,9 +99,9 @@ impl<'a> Sink<'a> {
         self.invalid_at(line, column(text, byte), message);
     }
 
-    /// Records a line that is not UTF-8.
-    pub fn not_utf8(&mut self, line: u64, bad: NotUtf8) {
-        self.invalid_at(line, bad.column, bad.message());
+    /// Records a line that cannot be read as text.
+    pub fn bad_line(&mut self, line: u64, bad: BadLine) {
+        self.invalid_at(line, bad.column, bad.message);
     }
 
     fn push_warning(&mut self, location: Location, message: String) {
