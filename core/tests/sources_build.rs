@@ -440,3 +440,23 @@ proptest! {
         prop_assert_eq!(got.built.bytes, want);
     }
 }
+
+#[test]
+fn a_file_without_entries_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty.txt", "");
+    write(dir.path(), "comments.txt", "# nothing here yet\n");
+    let m = manifest(
+        dir.path(),
+        "[[list]]\nname = \"x\"\nkind = \"ip\"\nsources = [\"empty.txt\", \"comments.txt\"]\n",
+    );
+    let report = compile(&m, &OPTS).unwrap();
+    for f in &report.files {
+        assert_eq!(f.warnings.len(), 1, "{:?}", f.path);
+        assert!(
+            f.warnings[0].message.contains("no entries"),
+            "{:?}",
+            f.warnings
+        );
+    }
+}

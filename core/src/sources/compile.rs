@@ -5,12 +5,12 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use crate::builder::{Builder, ListId};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 
 use super::read::{with_content, with_source, Lines};
 use super::sink::{InvalidLines, Sink};
 use super::{change, detect, Format, ListDecl, Manifest};
-use super::{BuildOptions, BuildReport, FileReport, Progress};
+use super::{BuildOptions, BuildReport, FileReport, Progress, Warning};
 
 /// Reads every source of `manifest` and builds the artifact in memory, telling
 /// `progress` about each step.
@@ -133,6 +133,17 @@ fn read_lines(
     };
     let mut sink = Sink::new(builder, list, &mut report, invalid, skip_invalid);
     super::read_format(format, &mut lines, &mut sink)?;
+    if report.entries == 0 && report.skipped == 0 {
+        report.warning_count += 1;
+        report.warnings.push(Warning {
+            location: Location {
+                source: path.display().to_string(),
+                line: 1,
+                column: 1,
+            },
+            message: "no entries in this file (an empty or failed download?)".into(),
+        });
+    }
     Ok(report)
 }
 
