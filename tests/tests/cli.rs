@@ -1272,3 +1272,84 @@ fn dump_round_trip_of_random_lists() {
         }
     }
 }
+
+/// Rebuilding an artifact while it is being read: every reader that opens the
+/// path sees a whole artifact (old or new, `verify` passes), and a reader that
+/// opened the old one keeps answering from it.
+#[test]
+fn rebuilds_never_show_readers_a_partial_file() {
+    use std::io::{BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let d = Dir::new();
+    let version = |n: usize| -> String {
+        let mut t = format!(".monster gen {n}\n");
+        for i in 0..(2000 + 500 * (n % 3)) {
+            t += &format!("spam{i}.gen{n}.example\n");
+        }
+        t
+    };
+    d.write("bans.txt", version(0));
+    d.write("m.toml", list("bans", "domain", &["bans.txt"], None, None));
+    d.build("m.toml", "live.mxl", &[]).expect(0);
+    let live = d.join("live.mxl");
+
+    // A long-running reader of generation 0.
+    let mut reader = Command::new(mxlists_tests::bin("mxlists"))
+        .arg("check")
+        .arg(&live)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut to_reader = reader.stdin.take().unwrap();
+    let mut from_reader = BufReader::new(reader.stdout.take().unwrap());
+    // Wait until the reader has mapped generation 0 (its answers are buffered
+    // until the end, so they cannot tell).
+    let maps = format!("/proc/{}/maps", reader.id());
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&maps).is_ok_and(|m| m.contains("live.mxl")) {
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the reader never opened the artifact"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let verifier = s.spawn(|| {
+            let mut runs = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let r = run(&["verify".as_ref(), live.as_os_str()]);
+                assert_eq!(r.code, 0, "a reader saw a broken artifact: {r:#?}");
+                runs += 1;
+            }
+            runs
+        });
+        for n in 1..=15 {
+            d.write("bans.txt", version(n));
+            d.build("m.toml", "live.mxl", &[]).expect(0);
+        }
+        stop.store(true, Ordering::Relaxed);
+        assert!(verifier.join().unwrap() > 0);
+    });
+    // The old reader still answers from generation 0.
+    writeln!(to_reader, "x@spam1.gen0.example\nx@spam1.gen15.example").unwrap();
+    drop(to_reader);
+    let mut rest = String::new();
+    from_reader.read_to_string(&mut rest).unwrap();
+    assert!(reader.wait().unwrap().success());
+    let lines: Vec<&str> = rest.lines().collect();
+    assert_eq!(lines.len(), 2, "{rest}");
+    assert!(
+        lines[0].starts_with("x@spam1.gen0.example\tbans\tspam1.gen0.example"),
+        "{rest}"
+    );
+    assert_eq!(lines[1], "x@spam1.gen15.example\t-");
+    // A new reader sees the last generation.
+    assert_eq!(
+        verdict(&live, &[], "x@spam1.gen15.example").unwrap().1,
+        "spam1.gen15.example"
+    );
+}
