@@ -212,60 +212,56 @@ pub unsafe extern "C" fn mxlists_check(
     value: *const c_char,
     out: *mut mxlists_result,
 ) -> c_int {
-    // SAFETY: NULL or valid for one result, per the contract.
-    let mut out = unsafe { out.as_mut() };
-    let status = guard(
+    // Both closures may write the result; each takes the pointer anew.
+    let answer = |status: c_int, hit: Option<(&str, &str, &str)>, reason: &str| {
+        // SAFETY: NULL or valid for one result, per the contract.
+        if let Some(out) = unsafe { out.as_mut() } {
+            out.fill(status, hit, reason);
+        }
+        status
+    };
+    guard(
         || {
             clear_last_error();
             // SAFETY: NULL or a live handle, per the contract.
-            let Some(db) = (unsafe { db.as_ref() }) else {
-                return Err("mxlists_check: db is NULL".to_owned());
-            };
+            let db = unsafe { db.as_ref() };
             // SAFETY: NULL or NUL-terminated, per the contract.
-            let Some(value) = (unsafe { c_bytes(value) }) else {
-                return Err("mxlists_check: value is NULL".to_owned());
-            };
-            let art = db.db.current();
-            // SAFETY: NULL or NUL-terminated, per the contract.
-            let sel = match unsafe { c_bytes(lists) } {
-                None => mxlists_core::Selection::all(),
-                Some(spec) => query::selection(&art, spec).map_err(|e| e.to_string())?,
-            };
-            let outcome = query::check(&art, &sel, value).map_err(|e| e.to_string())?;
-            Ok(match outcome {
-                Outcome::Listed(hit) => {
-                    if let Some(out) = out.as_deref_mut() {
-                        let hit_fields = (hit.list.as_str(), hit.kind.as_str(), hit.entry.as_str());
-                        out.fill(MXLISTS_LISTED, Some(hit_fields), &hit.reason);
-                    }
-                    MXLISTS_LISTED
+            let (value, lists) = unsafe { (c_bytes(value), c_bytes(lists)) };
+            match lookup(db, lists, value) {
+                Ok(Outcome::Listed(hit)) => answer(
+                    MXLISTS_LISTED,
+                    Some((&hit.list, hit.kind.as_str(), &hit.entry)),
+                    &hit.reason,
+                ),
+                Ok(Outcome::NotListed) => answer(MXLISTS_NOT_LISTED, None, ""),
+                Ok(Outcome::Invalid(why)) => answer(MXLISTS_INVALID, None, &why.message),
+                Err(message) => {
+                    set_last_error(&message);
+                    answer(MXLISTS_ERROR, None, "")
                 }
-                Outcome::NotListed => {
-                    if let Some(out) = out.as_deref_mut() {
-                        out.fill(MXLISTS_NOT_LISTED, None, "");
-                    }
-                    MXLISTS_NOT_LISTED
-                }
-                Outcome::Invalid(why) => {
-                    if let Some(out) = out.as_deref_mut() {
-                        out.fill(MXLISTS_INVALID, None, &why.message);
-                    }
-                    MXLISTS_INVALID
-                }
-            })
-        },
-        Err,
-    );
-    match status {
-        Ok(s) => s,
-        Err(message) => {
-            set_last_error(&message);
-            if let Some(out) = out {
-                out.fill(MXLISTS_ERROR, None, "");
             }
-            MXLISTS_ERROR
-        }
-    }
+        },
+        |message| {
+            set_last_error(&message);
+            answer(MXLISTS_ERROR, None, "")
+        },
+    )
+}
+
+/// The lookup behind `mxlists_check()`, on arguments already read.
+fn lookup(
+    db: Option<&mxlists_db>,
+    lists: Option<&[u8]>,
+    value: Option<&[u8]>,
+) -> Result<Outcome, String> {
+    let db = db.ok_or("mxlists_check: db is NULL")?;
+    let value = value.ok_or("mxlists_check: value is NULL")?;
+    let art = db.db.current();
+    let sel = match lists {
+        None => mxlists_core::Selection::all(),
+        Some(spec) => query::selection(&art, spec).map_err(|e| e.to_string())?,
+    };
+    query::check(&art, &sel, value).map_err(|e| e.to_string())
 }
 
 /// The reason the last failing call of this thread failed, as a NUL-terminated
