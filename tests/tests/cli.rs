@@ -1353,3 +1353,21 @@ fn rebuilds_never_show_readers_a_partial_file() {
         "spam1.gen15.example"
     );
 }
+
+/// An output that cannot be written is an error naming it; nothing is left behind.
+#[test]
+fn build_errors_about_the_output() {
+    let d = Dir::new();
+    small(&d);
+    let r = d.build("m.toml", "no/such/folder/out.mxl", &[]).expect(2);
+    assert!(r.stderr.contains("no/such/folder"), "{}", r.stderr);
+    std::fs::create_dir(d.join("a_folder")).unwrap();
+    let r = d.build("m.toml", "a_folder", &[]).expect(2);
+    assert!(r.stderr.contains("a_folder"), "{}", r.stderr);
+    let names: Vec<String> = std::fs::read_dir(d.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("tmp")), "{names:?}");
+}
