@@ -15,6 +15,7 @@ use crate::output::{Align, Table};
 
 /// Runs `mxlists build`.
 pub fn run(args: &BuildArgs) -> Status {
+    check_output(&args.output)?;
     let manifest = Manifest::load(&args.manifest)?;
     let options = BuildOptions {
         skip_invalid: args.skip_invalid,
@@ -36,6 +37,29 @@ pub fn run(args: &BuildArgs) -> Status {
         print_summary(args, &report, previous.as_deref(), started.elapsed())?;
     }
     Ok(EXIT_OK)
+}
+
+/// Fails early, before any list is read, when `output` cannot be written: its
+/// folder does not exist, or it is a folder itself.
+fn check_output(output: &Path) -> Result<(), Failure> {
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(Failure::new(format!(
+            "{}: folder {} does not exist",
+            output.display(),
+            dir.display()
+        )));
+    }
+    if output.is_dir() {
+        return Err(Failure::new(format!(
+            "{}: is a folder; -o names the artifact file",
+            output.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The progress bar: files read so far, on stderr when it is a terminal;
