@@ -123,6 +123,10 @@ static void test_open_failures(const char *corrupt) {
     db = mxlists_open("");
     CHECK(db == NULL);
     CHECK(mxlists_last_error()[0] != '\0');
+
+    db = mxlists_open("/");
+    CHECK(db == NULL);
+    CHECK(strstr(mxlists_last_error(), "not a regular file") != NULL);
 }
 
 static void test_lookups(mxlists_db *db) {
