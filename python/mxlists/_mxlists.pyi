@@ -1,13 +1,32 @@
 """Type stubs of the native module ``mxlists._mxlists``."""
 
+import builtins
 import ipaddress
 import os
 from types import TracebackType
 from typing import Iterable, Literal, Optional, Union, final
 
+__all__ = [
+    "__version__",
+    "open",
+    "classify",
+    "normalize",
+    "build",
+    "diff",
+    "Db",
+    "Builder",
+    "Hit",
+    "ListInfo",
+    "ListStats",
+    "BuildReport",
+    "FileReport",
+    "SourceWarning",
+    "ListDiff",
+]
+
 __version__: str
 
-Value = Union[
+_Value = Union[
     str,
     bytes,
     bytearray,
@@ -18,12 +37,12 @@ Value = Union[
 ]
 """A queried value or an entry: text, UTF-8 bytes, or an ``ipaddress`` object."""
 
-Lists = Union[str, Iterable[str], None]
+_Lists = Union[str, Iterable[str], None]
 """One list name, several, or ``None`` for every list."""
 
-StrPath = Union[str, os.PathLike[str]]
+_StrPath = Union[str, os.PathLike[str]]
 
-Kind = Literal["domain", "email", "ip", "known_tlds"]
+_Kind = Literal["domain", "email", "ip", "known_tlds"]
 
 @final
 class Hit:
@@ -33,7 +52,7 @@ class Hit:
     def list(self) -> str:
         """The list that lists the value."""
     @property
-    def kind(self) -> Kind:
+    def kind(self) -> _Kind:
         """The list's kind."""
     @property
     def entry(self) -> str:
@@ -47,7 +66,7 @@ class Hit:
         """The queried value, normalized."""
     def as_dict(self) -> dict[str, str]:
         """The hit as a dict (``list``, ``kind``, ``entry``, ``reason``, ``value``)."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -57,7 +76,7 @@ class ListInfo:
     @property
     def name(self) -> str: ...
     @property
-    def kind(self) -> Kind: ...
+    def kind(self) -> _Kind: ...
     @property
     def reason(self) -> str:
         """The reason given for hits whose entry has none."""
@@ -70,7 +89,7 @@ class ListInfo:
     @property
     def bytes(self) -> int:
         """Approximate bytes of the artifact taken by the list."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -80,14 +99,14 @@ class ListStats:
     @property
     def name(self) -> str: ...
     @property
-    def kind(self) -> Kind: ...
+    def kind(self) -> _Kind: ...
     @property
     def entries(self) -> int: ...
     @property
     def exclusions(self) -> int: ...
     @property
     def bytes(self) -> int: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -102,7 +121,7 @@ class SourceWarning:
     def column(self) -> int: ...
     @property
     def message(self) -> str: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -126,8 +145,12 @@ class FileReport:
     def skipped(self) -> int:
         """Invalid lines dropped (with ``skip_invalid``)."""
     @property
-    def warnings(self) -> list[SourceWarning]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def warnings(self) -> builtins.list[SourceWarning]:
+        """The first warnings (see ``warning_count``)."""
+    @property
+    def warning_count(self) -> int:
+        """How many warnings there were in all."""
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -145,7 +168,7 @@ class BuildReport:
     @property
     def files(self) -> list[FileReport]:
         """Per source file (empty for a ``Builder``)."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -159,14 +182,14 @@ class ListDiff:
     @property
     def removed_list(self) -> bool: ...
     @property
-    def added(self) -> list[str]:
+    def added(self) -> builtins.list[str]:
         """Entries (plain syntax) only in the new artifact, sorted."""
     @property
-    def removed(self) -> list[str]:
+    def removed(self) -> builtins.list[str]:
         """Entries (plain syntax) only in the old artifact, sorted."""
     @property
     def changed(self) -> bool: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -181,12 +204,12 @@ class Db:
     def lists(self) -> list[ListInfo]: ...
     @property
     def content_hash(self) -> str: ...
-    def check(self, value: Value, lists: Lists = None) -> Optional[Hit]:
+    def check(self, value: _Value, lists: _Lists = None) -> Optional[Hit]:
         """The first hit in list order, or ``None`` (not listed, or not a valid value)."""
-    def check_all(self, value: Value, lists: Lists = None) -> list[Hit]:
+    def check_all(self, value: _Value, lists: _Lists = None) -> list[Hit]:
         """Every hit, in list order."""
     def check_many(
-        self, values: Iterable[Value], lists: Lists = None
+        self, values: Iterable[_Value], lists: _Lists = None
     ) -> list[Optional[Hit]]:
         """``check`` for each value, without holding the GIL during the lookups."""
     def info(self) -> dict[str, object]: ...
@@ -194,7 +217,7 @@ class Db:
     def reload(self, force: bool = False) -> bool: ...
     def entries(self, list: Optional[str] = None) -> list[tuple[str, str]]: ...
     def close(self) -> None: ...
-    def __contains__(self, value: Value) -> bool: ...
+    def __contains__(self, value: _Value, /) -> bool: ...
     def __enter__(self) -> "Db": ...
     def __exit__(
         self,
@@ -203,18 +226,19 @@ class Db:
         tb: Optional[TracebackType],
     ) -> bool: ...
 
+@final
 class Builder:
     """Collects lists and entries and writes an artifact."""
 
     def __init__(self) -> None: ...
-    def add_list(self, name: str, kind: Kind, reason: Optional[str] = None) -> None: ...
-    def add(self, list: str, entry: Value, reason: Optional[str] = None) -> Optional[str]: ...
-    def add_many(self, list: str, entries: Iterable[Value]) -> list[tuple[int, str]]: ...
+    def add_list(self, name: str, kind: _Kind, reason: Optional[str] = None) -> None: ...
+    def add(self, list: str, entry: _Value, reason: Optional[str] = None) -> Optional[str]: ...
+    def add_many(self, list: str, entries: Iterable[_Value]) -> list[tuple[int, str]]: ...
     def build(self) -> bytes: ...
-    def write(self, path: StrPath) -> BuildReport: ...
+    def write(self, path: _StrPath) -> BuildReport: ...
 
 def open(
-    path: StrPath,
+    path: _StrPath,
     *,
     verify: Literal["auto", "quick", "full"] = "auto",
     check_interval: float = 1.0,
@@ -222,19 +246,19 @@ def open(
     """Opens the artifact at ``path`` and follows it."""
 
 def build(
-    manifest: StrPath,
-    output: StrPath,
+    manifest: _StrPath,
+    output: _StrPath,
     *,
     max_change: Optional[float] = None,
     skip_invalid: bool = False,
 ) -> BuildReport:
     """Compiles a manifest and writes the artifact atomically."""
 
-def diff(old: StrPath, new: StrPath) -> list[ListDiff]:
+def diff(old: _StrPath, new: _StrPath) -> list[ListDiff]:
     """Compares two artifact files list by list."""
 
-def classify(value: Value) -> tuple[Literal["address", "domain", "ip"], str]:
+def classify(value: _Value) -> tuple[Literal["address", "domain", "ip"], str]:
     """``(kind, normalized)`` of a value; raises ``InvalidValueError``."""
 
-def normalize(value: Value) -> str:
+def normalize(value: _Value) -> str:
     """The normalized form of a value; raises ``InvalidValueError``."""
