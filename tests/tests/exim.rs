@@ -3,8 +3,9 @@
 //! through the ACLs of `tests/exim/acl.conf` (those of `docs/exim.md`).
 //!
 //! Nothing is installed: each test builds an artifact with the engine, copies
-//! `libmxlists.so` beside it in a temporary directory readable by the Exim
-//! user, and passes the configuration with `-C`.
+//! `libmxlists.so` and the configuration beside it in a temporary directory
+//! readable by the Exim user (Exim gives up root for a configuration passed
+//! with `-C`), and passes the configuration with `-C`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -100,7 +101,11 @@ impl Site {
         let dir = tempfile::tempdir().unwrap();
         let site = Site { exim, dir };
         chmod(site.path(), 0o755);
+        // Copies, so that the Exim user can read them wherever the checkout is.
         std::fs::copy(&so, site.lib()).unwrap();
+        let conf = site.path().join("acl.conf");
+        std::fs::copy(workspace_root().join("tests/exim/acl.conf"), &conf).unwrap();
+        chmod(&conf, 0o644);
         chmod(&site.lib(), 0o755);
         for sub in ["log", "spool"] {
             let p = site.path().join(sub);
@@ -132,7 +137,7 @@ impl Site {
     fn exim(&self, extra: &[&str]) -> Command {
         let mut c = Command::new(&self.exim);
         c.arg("-C")
-            .arg(workspace_root().join("tests/exim/acl.conf"))
+            .arg(self.path().join("acl.conf"))
             .arg(format!("-DMXL_DIR={}", self.path().display()))
             .args(extra);
         c
