@@ -853,3 +853,90 @@ fn bad_input_matrix() {
         &log,
     );
 }
+
+/// Any reason text comes back unchanged from `${extract{reason}{...}}` of the
+/// yield: quotes, backslashes followed by what Exim reads as escapes (`\n`,
+/// `\x41`, `\101`), expansion syntax, tabs and non-ASCII text.
+#[test]
+fn reasons_round_trip_through_extract() {
+    let Some(s) = Site::new() else { return };
+    let pieces = [
+        "a",
+        "Z",
+        "7",
+        " ",
+        "\"",
+        "\\",
+        "\\n",
+        "\\x41",
+        "\\101",
+        "\\\\",
+        "$",
+        "${",
+        "}",
+        "{",
+        "=",
+        "'",
+        "\t",
+        "é",
+        "ü",
+        "中",
+        ",",
+        ":",
+        "<>",
+        "%s",
+        "reason=\"x\"",
+        "list=y",
+    ];
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut reasons = vec![
+        r#"say "no" \ go"#.to_owned(),
+        "\\".to_owned(),
+        "\"".to_owned(),
+        "\\\"".to_owned(),
+        "trailing backslash \\".to_owned(),
+    ];
+    while reasons.len() < 60 {
+        let n = 1 + next() as usize % 12;
+        let r: String = (0..n)
+            .map(|_| pieces[next() as usize % pieces.len()])
+            .collect();
+        reasons.push(r);
+    }
+    let mut b = Builder::new();
+    let list = b.add_list("reasons", ListKind::Domain, None).unwrap();
+    for (i, r) in reasons.iter().enumerate() {
+        let mut e = mxlists_core::parse_entry(ListKind::Domain, &format!("e{i}.example"))
+            .unwrap()
+            .entry;
+        e.reason = Some(r.clone());
+        b.add(list, e).unwrap();
+    }
+    let path = s.path().join("reasons.mxl");
+    write_atomic(&path, &b.build().unwrap().bytes).unwrap();
+    chmod(&path, 0o644);
+    let exprs: Vec<String> = (0..reasons.len())
+        .map(|i| {
+            format!(
+                "${{extract{{reason}}{{{}}}}}",
+                s.call_on(&path, "mxl_check", "reasons", &format!("e{i}.example"))
+            )
+        })
+        .collect();
+    let out = s.exim(&["-be"]).args(&exprs).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let got: Vec<&str> = stdout.split('\n').take(reasons.len()).collect();
+    let mut failed = Vec::new();
+    for (i, r) in reasons.iter().enumerate() {
+        if got.get(i) != Some(&r.as_str()) {
+            failed.push(format!("e{i}: reason {r:?}, extract gave {:?}", got.get(i)));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
