@@ -5,7 +5,7 @@
 //! or more files (paths or globs relative to the manifest; a glob may match one
 //! file per server, merged into one list) in one [`Format`]. Gzip and single-file
 //! zip sources are read transparently. Every invalid line of a build is reported
-//! at its file:line:column ([`Error::InvalidLines`]), and nothing is built unless
+//! at its file:line:column ([`crate::Error::InvalidLines`]), and nothing is built unless
 //! [`BuildOptions::skip_invalid`] drops them.
 //!
 //! ```
