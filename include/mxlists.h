@@ -14,66 +14,98 @@
 
 #include <stddef.h>
 
-// `mxlists_check()`: no selected list lists the value.
+/**
+ * `mxlists_check()`: no selected list lists the value.
+ */
 #define MXLISTS_NOT_LISTED 0
 
-// `mxlists_check()`: a selected list lists the value; the result holds the hit.
+/**
+ * `mxlists_check()`: a selected list lists the value; the result holds the hit.
+ */
 #define MXLISTS_LISTED 1
 
-// `mxlists_check()`: the value is not a valid address, domain or IP address
-// (this includes bytes that are not UTF-8); the result's `reason` says why.
+/**
+ * `mxlists_check()`: the value is not a valid address, domain or IP address
+ * (this includes bytes that are not UTF-8); the result's `reason` says why.
+ */
 #define MXLISTS_INVALID 2
 
-// `mxlists_check()`: the lookup failed (NULL handle or value, unknown list
-// name, damaged artifact); `mxlists_last_error()` says why.
+/**
+ * `mxlists_check()`: the lookup failed (NULL handle or value, unknown list
+ * name, damaged artifact); `mxlists_last_error()` says why.
+ */
 #define MXLISTS_ERROR -1
 
-// Size of `mxlists_result.list`, including the terminating NUL. List names
-// are at most 64 bytes, so they are never truncated.
+/**
+ * Size of `mxlists_result.list`, including the terminating NUL. List names
+ * are at most 64 bytes, so they are never truncated.
+ */
 #define MXLISTS_LIST_SIZE 72
 
-// Size of `mxlists_result.kind`, including the terminating NUL.
+/**
+ * Size of `mxlists_result.kind`, including the terminating NUL.
+ */
 #define MXLISTS_KIND_SIZE 16
 
-// Size of `mxlists_result.entry`, including the terminating NUL. Entries
-// (an address is at most 64 + 1 + 253 bytes) are never truncated.
+/**
+ * Size of `mxlists_result.entry`, including the terminating NUL. Entries
+ * (an address is at most 64 + 1 + 253 bytes) are never truncated.
+ */
 #define MXLISTS_ENTRY_SIZE 512
 
-// Size of `mxlists_result.reason`, including the terminating NUL. Longer
-// reasons are cut at a character boundary and `truncated` is set.
+/**
+ * Size of `mxlists_result.reason`, including the terminating NUL. Longer
+ * reasons are cut at a character boundary and `truncated` is set.
+ */
 #define MXLISTS_REASON_SIZE 1024
 
-// An open artifact file. Created by `mxlists_open()`, released by
-// `mxlists_close()`; safe to use from several threads at once.
-//
-// The handle follows its path: when a new artifact is renamed over the file,
-// lookups switch to it (the path is looked at no more than once a second).
-// If the replacement cannot be opened, the handle keeps answering from the
-// file it has.
+/**
+ * An open artifact file. Created by `mxlists_open()`, released by
+ * `mxlists_close()`; safe to use from several threads at once.
+ *
+ * The handle follows its path: when a new artifact is renamed over the file,
+ * lookups switch to it (the path is looked at no more than once a second).
+ * If the replacement cannot be opened, the handle keeps answering from the
+ * file it has.
+ */
 typedef struct mxlists_db mxlists_db;
 
-// The answer of `mxlists_check()`, filled in by the library. Every string is
-// NUL-terminated UTF-8 held in the struct itself: there is nothing to free,
-// and the result stays valid as long as the caller keeps it.
+/**
+ * The answer of `mxlists_check()`, filled in by the library. Every string is
+ * NUL-terminated UTF-8 held in the struct itself: there is nothing to free,
+ * and the result stays valid as long as the caller keeps it.
+ */
 typedef struct {
-  // The same status `mxlists_check()` returned: `MXLISTS_LISTED`,
-  // `MXLISTS_NOT_LISTED`, `MXLISTS_INVALID` or `MXLISTS_ERROR`.
+  /**
+   * The same status `mxlists_check()` returned: `MXLISTS_LISTED`,
+   * `MXLISTS_NOT_LISTED`, `MXLISTS_INVALID` or `MXLISTS_ERROR`.
+   */
   int status;
-  // Nonzero when a string below was cut to fit its array.
+  /**
+   * Nonzero when a string below was cut to fit its array.
+   */
   int truncated;
-  // The list that lists the value (the first hit in the artifact's list
-  // order); empty unless listed.
+  /**
+   * The list that lists the value (the first hit in the artifact's list
+   * order); empty unless listed.
+   */
   char list[MXLISTS_LIST_SIZE];
-  // That list's kind: `domain`, `email`, `ip` or `known_tlds`; empty unless
-  // listed.
+  /**
+   * That list's kind: `domain`, `email`, `ip` or `known_tlds`; empty unless
+   * listed.
+   */
   char kind[MXLISTS_KIND_SIZE];
-  // The artifact's entry that decided, in canonical plain syntax
-  // (`monster`, `*.example.com`, `user@example.com`, `51.68.0.0/16`). For a
-  // `known_tlds` hit it is the queried name's top-level domain, which the
-  // list does not know. Empty unless listed.
+  /**
+   * The artifact's entry that decided, in canonical plain syntax
+   * (`monster`, `*.example.com`, `user@example.com`, `51.68.0.0/16`). For a
+   * `known_tlds` hit it is the queried name's top-level domain, which the
+   * list does not know. Empty unless listed.
+   */
   char entry[MXLISTS_ENTRY_SIZE];
-  // When listed, the entry's reason or the list's default reason; when the
-  // value is invalid, why; otherwise empty.
+  /**
+   * When listed, the entry's reason or the list's default reason; when the
+   * value is invalid, why; otherwise empty.
+   */
   char reason[MXLISTS_REASON_SIZE];
 } mxlists_result;
 
@@ -81,103 +113,117 @@ typedef struct {
 extern "C" {
 #endif // __cplusplus
 
-// Opens the artifact file at `path` (a NUL-terminated file name; any bytes but
-// NUL) and returns a handle on it, or NULL on failure (missing, unreadable or
-// damaged file; NULL `path`), with the cause in `mxlists_last_error()`.
-//
-// Files up to 1 MiB are fully verified when opened; larger files get a check
-// of their header, directory and list table whose cost does not grow with
-// their size. Release the handle with `mxlists_close()`.
-//
-// # Safety
-// `path` is NULL or a NUL-terminated string.
+/**
+ * Opens the artifact file at `path` (a NUL-terminated file name; any bytes but
+ * NUL) and returns a handle on it, or NULL on failure (missing, unreadable or
+ * damaged file; NULL `path`), with the cause in `mxlists_last_error()`.
+ *
+ * Files up to 1 MiB are fully verified when opened; larger files get a check
+ * of their header, directory and list table whose cost does not grow with
+ * their size. Release the handle with `mxlists_close()`.
+ *
+ * # Safety
+ * `path` is NULL or a NUL-terminated string.
+ */
 mxlists_db *mxlists_open(const char *path);
 
-// Releases a handle from `mxlists_open()`. NULL is ignored. No other call may
-// be using the handle, and it must not be used afterwards.
-//
-// # Safety
-// `db` is NULL or a handle from `mxlists_open()` not yet closed.
+/**
+ * Releases a handle from `mxlists_open()`. NULL is ignored. No other call may
+ * be using the handle, and it must not be used afterwards.
+ *
+ * # Safety
+ * `db` is NULL or a handle from `mxlists_open()` not yet closed.
+ */
 void mxlists_close(mxlists_db *db);
 
-// Looks `value` up and returns `MXLISTS_LISTED`, `MXLISTS_NOT_LISTED`,
-// `MXLISTS_INVALID` or `MXLISTS_ERROR`.
-//
-// - `db`: a handle from `mxlists_open()`; NULL is an error.
-// - `lists`: which lists to consult: NULL or `"*"` for every list, otherwise
-//   list names separated by commas (`"tld_bans,invalid_rcpt"`). An empty or
-//   unknown name is an error.
-// - `value`: a NUL-terminated address (`user@example.com`, `<User@Example.COM>`),
-//   domain (`example.com`, `bücher.example`) or IP address (`192.0.2.1`,
-//   `[IPv6:2001:db8::1]`, `::ffff:192.0.2.1`); NULL is an error. A malformed
-//   value, or one that is not UTF-8, is `MXLISTS_INVALID`, never an error.
-// - `out`: where to write the answer, or NULL when only the status is wanted.
-//   It is written on every return, including errors.
-//
-// Lists are consulted in the artifact's order and the first hit is reported.
-// Thread-safe; nothing is allocated for the caller.
-//
-// # Safety
-// `db` is NULL or a live handle; `lists` and `value` are NULL or
-// NUL-terminated strings; `out` is NULL or points to writable memory for one
-// `mxlists_result`.
+/**
+ * Looks `value` up and returns `MXLISTS_LISTED`, `MXLISTS_NOT_LISTED`,
+ * `MXLISTS_INVALID` or `MXLISTS_ERROR`.
+ *
+ * - `db`: a handle from `mxlists_open()`; NULL is an error.
+ * - `lists`: which lists to consult: NULL or `"*"` for every list, otherwise
+ *   list names separated by commas (`"tld_bans,invalid_rcpt"`). An empty or
+ *   unknown name is an error.
+ * - `value`: a NUL-terminated address (`user@example.com`, `<User@Example.COM>`),
+ *   domain (`example.com`, `bücher.example`) or IP address (`192.0.2.1`,
+ *   `[IPv6:2001:db8::1]`, `::ffff:192.0.2.1`); NULL is an error. A malformed
+ *   value, or one that is not UTF-8, is `MXLISTS_INVALID`, never an error.
+ * - `out`: where to write the answer, or NULL when only the status is wanted.
+ *   It is written on every return, including errors.
+ *
+ * Lists are consulted in the artifact's order and the first hit is reported.
+ * Thread-safe; nothing is allocated for the caller.
+ *
+ * # Safety
+ * `db` is NULL or a live handle; `lists` and `value` are NULL or
+ * NUL-terminated strings; `out` is NULL or points to writable memory for one
+ * `mxlists_result`.
+ */
 int mxlists_check(const mxlists_db *db, const char *lists, const char *value, mxlists_result *out);
 
-// The reason the last failing call of this thread failed, as a NUL-terminated
-// UTF-8 string; empty when the last call of `mxlists_open()` or
-// `mxlists_check()` on this thread succeeded. Never NULL. The string belongs
-// to the library and stays valid until the thread's next call to
-// `mxlists_open()` or `mxlists_check()`; copy it to keep it.
+/**
+ * The reason the last failing call of this thread failed, as a NUL-terminated
+ * UTF-8 string; empty when the last call of `mxlists_open()` or
+ * `mxlists_check()` on this thread succeeded. Never NULL. The string belongs
+ * to the library and stays valid until the thread's next call to
+ * `mxlists_open()` or `mxlists_check()`; copy it to keep it.
+ */
 const char *mxlists_last_error(void);
 
-// The library's version (`"0.1.0"`), a static NUL-terminated string. Never
-// NULL.
+/**
+ * The library's version (`"0.1.0"`), a static NUL-terminated string. Never
+ * NULL.
+ */
 const char *mxlists_version(void);
 
-// `${dlfunc{LIBRARY}{mxl_check}{ARTIFACT}{LISTS}{VALUE}}`: looks `VALUE` up in
-// the lists named by `LISTS` (`*` for every list, or names separated by
-// commas) of the artifact file `ARTIFACT`.
-//
-// Yields the empty string when `VALUE` is not listed, or is not a valid
-// address, domain or IP address (a client's malformed input must not delay
-// mail). When listed, yields the first hit in list order as
-// `list=NAME entry=ENTRY reason="REASON"`, whose fields `${extract}` takes
-// apart (`${extract{reason}{$acl_m_hit}}`): `REASON` is quoted, with `"` and
-// `\` escaped by `\` and control characters written `\xHH`; `ENTRY` is quoted
-// the same way only when it holds a space or a quote (a quoted local part).
-//
-// The yield is the library's own memory, so Exim treats it as untainted. It
-// holds list data only, never the queried text: `NAME` is a list name, `REASON`
-// the list's reason, `ENTRY` the artifact's entry that decided. The one part
-// that comes from the query is the `ENTRY` of a `known_tlds` hit: the queried
-// name's top-level domain, which the list does not know; it has been
-// normalized to a DNS label of 1 to 63 characters from `a-z`, `0-9`, `-`, `_`
-// (an IDN label in its `xn--` form), so it cannot carry spaces, quotes,
-// braces, `$` or line breaks.
-//
-// Returns Exim's `OK` (0) with the yield described above. A missing,
-// unreadable or damaged artifact returns `DEFER` (1); a wrong argument count,
-// an unknown list name or an internal failure returns `ERROR` (3). Either way
-// the expansion fails with the message in `*yield_ptr`, Exim logs it (main and
-// panic logs), and the ACL that ran the expansion answers 451.
-//
-// Each process opens an artifact once and keeps it; a new file renamed over
-// it is noticed within a second.
-//
-// # Safety
-// Called by Exim: `yield_ptr` is NULL or points to a writable pointer, and
-// `argv` is NULL or holds `argc` pointers, each NULL or a NUL-terminated
-// string. The string `*yield_ptr` is set to belongs to the library and stays
-// valid until the thread's next call of `mxl_check()` or `mxl_match()`.
+/**
+ * `${dlfunc{LIBRARY}{mxl_check}{ARTIFACT}{LISTS}{VALUE}}`: looks `VALUE` up in
+ * the lists named by `LISTS` (`*` for every list, or names separated by
+ * commas) of the artifact file `ARTIFACT`.
+ *
+ * Yields the empty string when `VALUE` is not listed, or is not a valid
+ * address, domain or IP address (a client's malformed input must not delay
+ * mail). When listed, yields the first hit in list order as
+ * `list=NAME entry=ENTRY reason="REASON"`, whose fields `${extract}` takes
+ * apart (`${extract{reason}{$acl_m_hit}}`): `REASON` is quoted, with `"` and
+ * `\` escaped by `\` and control characters written `\xHH`; `ENTRY` is quoted
+ * the same way only when it holds a space or a quote (a quoted local part).
+ *
+ * The yield is the library's own memory, so Exim treats it as untainted. It
+ * holds list data only, never the queried text: `NAME` is a list name, `REASON`
+ * the list's reason, `ENTRY` the artifact's entry that decided. The one part
+ * that comes from the query is the `ENTRY` of a `known_tlds` hit: the queried
+ * name's top-level domain, which the list does not know; it has been
+ * normalized to a DNS label of 1 to 63 characters from `a-z`, `0-9`, `-`, `_`
+ * (an IDN label in its `xn--` form), so it cannot carry spaces, quotes,
+ * braces, `$` or line breaks.
+ *
+ * Returns Exim's `OK` (0) with the yield described above. A missing,
+ * unreadable or damaged artifact returns `DEFER` (1); a wrong argument count,
+ * an unknown list name or an internal failure returns `ERROR` (3). Either way
+ * the expansion fails with the message in `*yield_ptr`, Exim logs it (main and
+ * panic logs), and the ACL that ran the expansion answers 451.
+ *
+ * Each process opens an artifact once and keeps it; a new file renamed over
+ * it is noticed within a second.
+ *
+ * # Safety
+ * Called by Exim: `yield_ptr` is NULL or points to a writable pointer, and
+ * `argv` is NULL or holds `argc` pointers, each NULL or a NUL-terminated
+ * string. The string `*yield_ptr` is set to belongs to the library and stays
+ * valid until the thread's next call of `mxl_check()` or `mxl_match()`.
+ */
 int mxl_check(unsigned char **yield_ptr, int argc, unsigned char **argv);
 
-// `${dlfunc{LIBRARY}{mxl_match}{ARTIFACT}{LISTS}{VALUE}}`: yields `yes` when
-// `VALUE` is listed by one of the lists named by `LISTS`, otherwise `no` (also
-// for a malformed value), for use in `condition =`. Arguments, failures and
-// reloading are as for `mxl_check()`.
-//
-// # Safety
-// As for `mxl_check()`.
+/**
+ * `${dlfunc{LIBRARY}{mxl_match}{ARTIFACT}{LISTS}{VALUE}}`: yields `yes` when
+ * `VALUE` is listed by one of the lists named by `LISTS`, otherwise `no` (also
+ * for a malformed value), for use in `condition =`. Arguments, failures and
+ * reloading are as for `mxl_check()`.
+ *
+ * # Safety
+ * As for `mxl_check()`.
+ */
 int mxl_match(unsigned char **yield_ptr, int argc, unsigned char **argv);
 
 #ifdef __cplusplus
