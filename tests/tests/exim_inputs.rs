@@ -207,7 +207,10 @@ fn matrix() -> Vec<(&'static str, Vec<u8>, &'static str, &'static str)> {
     const QUOTED: &str =
         r#"list=invalid_rcpt entry="\"john doe\"@example.com" reason="invalid recipient""#;
     let labels_300 = vec!["a"; 299].join(".") + ".monster";
-    let labels_126 = vec!["a"; 126].join(".") + ".com"; // 253 octets: valid
+    // 253 octets, the longest valid domain, and one octet more.
+    let max_domain = format!("{0}.{0}.{0}.{1}.monster", "a".repeat(61), "a".repeat(59));
+    let over_max = format!("a{max_domain}");
+    assert_eq!((max_domain.len(), over_max.len()), (253, 254));
     let mib = {
         let mut v = vec![b'a'; 1 << 20];
         v[500_000] = b'@';
@@ -260,10 +263,11 @@ fn matrix() -> Vec<(&'static str, Vec<u8>, &'static str, &'static str)> {
         ("300-label domain", labels_300.into_bytes(), "", "no"),
         (
             "253-octet domain (the limit)",
-            labels_126.into_bytes(),
-            "",
-            "no",
+            max_domain.into_bytes(),
+            MONSTER,
+            "yes",
         ),
+        ("254-octet domain", over_max.into_bytes(), "", "no"),
         (
             "64-octet label",
             format!("{}.monster", "a".repeat(64)).into_bytes(),
