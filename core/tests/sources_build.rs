@@ -251,7 +251,7 @@ fn warnings_carry_locations() {
 
 fn ip_manifest(d: &Path, lines: usize, extra_list: bool) -> Manifest {
     let text: String = (0..lines)
-        .map(|i| format!("10.{}.{}.0/24\n", i / 256, i % 256))
+        .map(|i| format!("{}.{}.{}.0/24\n", 10 + i / 65536, (i / 256) % 256, i % 256))
         .collect();
     write(d, "ovh.txt", text);
     write(d, "tlds.txt", "com\nnet\n");
@@ -459,4 +459,34 @@ fn a_file_without_entries_is_a_warning() {
             f.warnings
         );
     }
+}
+
+#[test]
+fn progress_reports_files_and_lines() {
+    use mxlists_core::sources::{compile_with_progress, Progress};
+    let dir = tempfile::tempdir().unwrap();
+    let m = ip_manifest(dir.path(), 250_000, true);
+    let mut events = Vec::new();
+    compile_with_progress(&m, &OPTS, &mut |p| {
+        events.push(match p {
+            Progress::File {
+                list, index, total, ..
+            } => format!("file {list} {index}/{total}"),
+            Progress::Lines { list, lines, .. } => format!("lines {list} {lines}"),
+            Progress::Building => "building".to_owned(),
+            Progress::Writing => "writing".to_owned(),
+            _ => "other".to_owned(),
+        })
+    })
+    .unwrap();
+    assert_eq!(
+        events,
+        [
+            "file ovh 0/2",
+            "lines ovh 100000",
+            "lines ovh 200000",
+            "file tlds 1/2",
+            "building"
+        ]
+    );
 }

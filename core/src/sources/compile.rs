@@ -1,7 +1,6 @@
 //! Compiling a manifest: every source file of every list, read in its format,
 //! into one [`Builder`]; then the guard against large changes, then the write.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use crate::builder::{Builder, ListId};
@@ -45,7 +44,22 @@ pub(crate) fn compile(
                 total,
             });
             index += 1;
-            let report = read_file(&mut builder, decl, *id, path, options, &mut invalid)?;
+            let mut tick = |lines| {
+                progress(Progress::Lines {
+                    list: &decl.name,
+                    path,
+                    lines,
+                })
+            };
+            let report = read_file(
+                &mut builder,
+                decl,
+                *id,
+                path,
+                options,
+                &mut invalid,
+                &mut tick,
+            )?;
             files.push(report);
         }
     }
@@ -68,6 +82,7 @@ fn read_file(
     path: &Path,
     options: &BuildOptions,
     invalid: &mut InvalidLines,
+    tick: &mut dyn FnMut(u64),
 ) -> Result<FileReport> {
     with_source(path, |reader, name| {
         let source = Source {
@@ -76,14 +91,8 @@ fn read_file(
             path,
             name,
         };
-        read_lines(
-            builder,
-            list,
-            &source,
-            reader,
-            options.skip_invalid,
-            invalid,
-        )
+        let lines = Lines::new(reader, path).with_progress(tick);
+        read_lines(builder, list, &source, lines, options.skip_invalid, invalid)
     })
 }
 
@@ -101,12 +110,11 @@ fn read_lines(
     builder: &mut Builder,
     list: ListId,
     source: &Source<'_>,
-    reader: &mut dyn BufRead,
+    mut lines: Lines<'_>,
     skip_invalid: bool,
     invalid: &mut InvalidLines,
 ) -> Result<FileReport> {
     let path = source.path;
-    let mut lines = Lines::new(reader, path);
     let (format, detected) = match source.format {
         Format::Auto => {
             let head = lines.peek(detect::PEEK)?;
@@ -176,7 +184,8 @@ pub fn read_source(
                 path,
                 name: inner,
             };
-            read_lines(builder, id, &source, reader, skip_invalid, &mut invalid)
+            let lines = Lines::new(reader, path);
+            read_lines(builder, id, &source, lines, skip_invalid, &mut invalid)
         },
     )?;
     if invalid.total > 0 {

@@ -225,6 +225,16 @@ pub enum Progress<'a> {
         /// The number of files of the build.
         total: usize,
     },
+    /// A source file is being read: `lines` lines so far (reported every
+    /// 100 000 lines).
+    Lines {
+        /// The list it feeds.
+        list: &'a str,
+        /// The file.
+        path: &'a Path,
+        /// Lines read so far.
+        lines: u64,
+    },
     /// Every file was read; the artifact is being laid out.
     Building,
     /// The artifact is being written.

@@ -16,6 +16,9 @@ const BUFFER: usize = 64 * 1024;
 /// file must not be read into memory whole in search of a line end).
 pub(crate) const MAX_LINE: usize = 1 << 20;
 
+/// How often [`Lines`] reports progress, in lines.
+pub(crate) const PROGRESS_EVERY: u64 = 100_000;
+
 /// Opens `path`, decompressing it when it is gzip or a zip archive (told by its
 /// first bytes, not its name), and runs `f` on the content and the name of the
 /// file the content is (the zip member's name, or the file name without `.gz`).
@@ -104,6 +107,7 @@ pub(crate) struct BadLine {
 pub(crate) struct Lines<'r> {
     reader: &'r mut dyn BufRead,
     path: &'r Path,
+    progress: Option<&'r mut dyn FnMut(u64)>,
     buf: Vec<u8>,
     ahead: VecDeque<(Vec<u8>, bool)>,
     number: u64,
@@ -115,10 +119,18 @@ impl<'r> Lines<'r> {
         Lines {
             reader,
             path,
+            progress: None,
             buf: Vec::with_capacity(256),
             ahead: VecDeque::new(),
             number: 0,
         }
+    }
+
+    /// Calls `progress` with the number of lines read every
+    /// [`PROGRESS_EVERY`] lines.
+    pub fn with_progress(mut self, progress: &'r mut dyn FnMut(u64)) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// Reads one raw line into `into`: whether there was one, and whether it was
@@ -192,6 +204,11 @@ impl<'r> Lines<'r> {
             cut
         };
         self.number += 1;
+        if self.number % PROGRESS_EVERY == 0 {
+            if let Some(progress) = &mut self.progress {
+                progress(self.number);
+            }
+        }
         if cut {
             let bad = BadLine {
                 column: 1,
