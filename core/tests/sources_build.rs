@@ -94,15 +94,24 @@ fn globs_merge_files_and_a_glob_matching_nothing_is_an_error() {
         "{msg}"
     );
 
+    // A missing file, in the second list: found before any file is read.
     let m = manifest(
         d,
-        "[[list]]\nname = \"x\"\nkind = \"email\"\nsources = [\"missing.txt\"]\n",
+        "[[list]]\nname = \"a\"\nkind = \"email\"\nsources = [\"spam_recipients/*.txt\"]\n\
+         [[list]]\nname = \"x\"\nkind = \"email\"\nsources = [\"missing.txt\"]\n",
     );
-    let err = compile(&m, &OPTS).unwrap_err();
+    let mut files_read = 0;
+    let err = mxlists_core::sources::compile_with_progress(&m, &OPTS, &mut |p| {
+        if let mxlists_core::sources::Progress::File { .. } = p {
+            files_read += 1;
+        }
+    })
+    .unwrap_err();
     assert!(
         matches!(err, Error::Io { .. }) && err.to_string().contains("missing.txt"),
         "{err}"
     );
+    assert_eq!(files_read, 0);
 }
 
 #[test]

@@ -105,7 +105,10 @@ impl Manifest {
             let matched = if source.contains(['*', '?', '[']) {
                 self.glob(base, list, source)?
             } else {
-                vec![base.join(source)]
+                let path = base.join(source);
+                // Fail before anything is read, as a glob matching nothing does.
+                std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+                vec![path]
             };
             for f in matched {
                 if seen.insert(f.clone()) {
