@@ -5,13 +5,14 @@ manifest, :class:`Builder` for lists made in code) and comparisons
 (:func:`diff`) all run in the same Rust engine as the ``mxlists`` command and
 the Exim library, so every front gives the same answers and the same bytes.
 
->>> import mxlists
+>>> import mxlists, os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), "lists.mxl")
 >>> b = mxlists.Builder()
 >>> b.add_list("tld_bans", "domain", reason="mail from this TLD is not accepted here")
 >>> b.add("tld_bans", ".monster")
 >>> b.add("tld_bans", "!good.monster")
->>> report = b.write("/tmp/doctest-lists.mxl")
->>> with mxlists.open("/tmp/doctest-lists.mxl") as db:
+>>> report = b.write(path)
+>>> with mxlists.open(path) as db:
 ...     db.check("<X@Bad.Monster>")
 ...     db.check("x@good.monster") is None
 Hit(list='tld_bans', entry='monster', reason='mail from this TLD is not accepted here', value='x@bad.monster')

@@ -30,6 +30,13 @@ def test_package_is_typed():
     assert (root / "_mxlists.pyi").is_file()
 
 
+def test_package_docstring_example():
+    import doctest
+
+    result = doctest.testmod(mxlists)
+    assert result.attempted >= 5 and result.failed == 0
+
+
 def test_stubs_match_the_native_module(tmp_path):
     proc = mypy("mypy.stubtest", "mxlists", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
