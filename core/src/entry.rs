@@ -125,12 +125,19 @@ impl Entry {
 }
 
 impl fmt::Display for Entry {
-    /// The entry in `plain` syntax: `[!]value[ reason]`.
+    /// The entry in `plain` syntax: `[!]value[ reason]`. A value that would read
+    /// back as something else (starting with `!`, `#` or `<`, or holding
+    /// whitespace, as quoted local parts may) is written as `<value>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.exclude {
             f.write_str("!")?;
         }
-        f.write_str(&self.value_text())?;
+        let value = self.value_text();
+        if value.starts_with(['!', '#', '<']) || value.contains(char::is_whitespace) {
+            write!(f, "<{value}>")?;
+        } else {
+            f.write_str(&value)?;
+        }
         if let Some(reason) = &self.reason {
             write!(f, " {reason}")?;
         }
@@ -210,23 +217,25 @@ pub fn parse_entry(kind: ListKind, text: &str) -> Result<Parsed, EntryError> {
 }
 
 fn split_reason(kind: ListKind, text: &str) -> (&str, Option<&str>) {
+    // `<value>` may hold whitespace (a quoted local part): it ends at its `>`.
+    if text.starts_with('<') {
+        if let Some(end) = text.find('>') {
+            let rest = text[end + 1..].trim();
+            let rest = rest.strip_prefix(':').map(str::trim).unwrap_or(rest);
+            return (&text[..end + 1], Some(rest).filter(|r| !r.is_empty()));
+        }
+    }
     let (mut value, mut reason) = match text.find(char::is_whitespace) {
         Some(i) => (&text[..i], Some(text[i..].trim())),
         None => (text, None),
     };
     if kind.is_names() {
         if let Some(i) = value.find(':') {
-            let after = &value[i + 1..];
-            let rest_reason = reason.unwrap_or("");
-            if after.is_empty() {
-                value = &value[..i];
-            } else {
+            if i + 1 < value.len() {
                 // `key:reason words` with no space after the colon.
-                let whole = &text[i + 1..];
-                value = &value[..i];
-                reason = Some(whole.trim());
-                let _ = rest_reason;
+                reason = Some(text[i + 1..].trim());
             }
+            value = &value[..i];
         }
     }
     (value, reason.filter(|r| !r.is_empty()))
@@ -449,6 +458,25 @@ mod tests {
         let p = parse_entry(ListKind::Domain, "bad.example:spam").unwrap();
         assert_eq!(p.entry.value_text(), "bad.example");
         assert_eq!(p.entry.reason.as_deref(), Some("spam"));
+    }
+
+    #[test]
+    fn values_that_would_read_back_differently_are_bracketed() {
+        for (kind, text) in [
+            (ListKind::Email, "<!bob@example.com> reason"),
+            (ListKind::Email, "!<!bob@example.com>"),
+            (ListKind::Email, "<#tag@example.com>"),
+            (ListKind::Email, "<\"john doe\"@example.com> a reason"),
+        ] {
+            let parsed = parse_entry(kind, text).unwrap().entry;
+            let again = parse_entry(kind, &parsed.to_string()).unwrap().entry;
+            assert_eq!(parsed, again, "{text}");
+        }
+        let p = parse_entry(ListKind::Email, "<\"john doe\"@example.com> a reason")
+            .unwrap()
+            .entry;
+        assert_eq!(p.value_text(), "\"john doe\"@example.com");
+        assert_eq!(p.reason.as_deref(), Some("a reason"));
     }
 
     #[test]

@@ -90,23 +90,12 @@ fn entry_texts(artifact: &Artifact, selected: &[usize]) -> mxlists_core::Result<
     Ok(texts)
 }
 
-/// Appends `entry` as one line of `plain` syntax. A value that starts with `#`
-/// (StopForumSpam data may) is written as `<#...>`, which `plain` reads as the
-/// value rather than as a comment line.
+/// Appends `entry` as one line of `plain` syntax. Entry's Display brackets a
+/// value that would read back as something else (`<#...>`, which `plain` would
+/// otherwise take for a comment, `<!...>`, values with spaces).
 fn push_entry(out: &mut Vec<u8>, entry: &Entry) {
-    let value = entry.value_text();
-    if value.starts_with('#') && !entry.exclude {
-        out.push(b'<');
-        out.extend_from_slice(value.as_bytes());
-        out.push(b'>');
-        if let Some(reason) = &entry.reason {
-            out.push(b' ');
-            out.extend_from_slice(reason.as_bytes());
-        }
-    } else {
-        // Entry's Display is the `plain` syntax; writing to a Vec cannot fail.
-        let _ = write!(out, "{entry}");
-    }
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{entry}");
     out.push(b'\n');
 }
 

@@ -302,7 +302,7 @@ mod tests {
     #[test]
     fn overlong_lines_are_cut_and_skipped() {
         let mut bytes = b"first\n".to_vec();
-        bytes.extend(std::iter::repeat(b'x').take(MAX_LINE * 3 + 5));
+        bytes.extend(std::iter::repeat_n(b'x', MAX_LINE * 3 + 5));
         bytes.extend_from_slice(b"\nlast");
         let got = all(&bytes);
         assert_eq!(got.len(), 3);
