@@ -48,6 +48,9 @@ _Kind = Literal["domain", "email", "ip", "known_tlds"]
 class Hit:
     """A list's verdict on a value."""
 
+    def __new__(cls, list: str, kind: _Kind, entry: str, reason: str, value: str) -> Hit:
+        """A hit with the given fields (lookups make them)."""
+    def __reduce__(self) -> tuple[type[Hit], tuple[str, str, str, str, str]]: ...
     @property
     def list(self) -> str:
         """The list that lists the value."""

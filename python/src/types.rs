@@ -3,7 +3,9 @@
 //! `repr`.
 
 use mxlists_core::sources::{BuildReport as CoreReport, FileReport as CoreFile};
-use mxlists_core::{Built, ListDiff as CoreDiff, ListInfo as CoreInfo, ListStats as CoreStats};
+use mxlists_core::{
+    Built, ListDiff as CoreDiff, ListInfo as CoreInfo, ListKind, ListStats as CoreStats,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
@@ -47,6 +49,51 @@ impl From<mxlists_core::Hit> for Hit {
 
 #[pymethods]
 impl Hit {
+    /// A hit with the given fields (lookups make them; this is for tests,
+    /// copies and pickling). `kind` is `domain`, `email`, `ip` or
+    /// `known_tlds`.
+    #[new]
+    #[pyo3(signature = (list, kind, entry, reason, value))]
+    fn new(
+        list: String,
+        kind: &str,
+        entry: String,
+        reason: String,
+        value: String,
+    ) -> PyResult<Self> {
+        let kind: ListKind = kind
+            .parse()
+            .map_err(|m: String| pyo3::exceptions::PyValueError::new_err(m))?;
+        Ok(Hit {
+            list,
+            kind: kind.as_str(),
+            entry,
+            reason,
+            value,
+        })
+    }
+
+    /// Pickling: the class and its fields.
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (
+        Bound<'py, pyo3::types::PyType>,
+        (String, &'static str, String, String, String),
+    ) {
+        let h = slf.get();
+        (
+            slf.get_type(),
+            (
+                h.list.clone(),
+                h.kind,
+                h.entry.clone(),
+                h.reason.clone(),
+                h.value.clone(),
+            ),
+        )
+    }
+
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "Hit(list={}, entry={}, reason={}, value={})",

@@ -190,8 +190,17 @@ def test_hit_value_semantics(db):
     }
     with pytest.raises(AttributeError):
         a.list = "other"  # immutable
+    # Hits can be made, copied and pickled (e.g. returned from a process pool).
+    import copy
+    import pickle
+
+    assert mxlists.Hit("tld_bans", "domain", "monster", TLD_REASON, "x@bad.monster") == a
+    assert pickle.loads(pickle.dumps(a)) == a
+    assert copy.copy(a) == a
+    with pytest.raises(ValueError):
+        mxlists.Hit("l", "colour", "e", "r", "v")
     with pytest.raises(TypeError):
-        mxlists.Hit()  # made by lookups only
+        mxlists.Hit()
 
 
 def test_idn(db):
