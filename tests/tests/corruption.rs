@@ -544,3 +544,67 @@ fn a_sample_of_the_c_sweep_under_valgrind() {
     assert_eq!(figure(&summary, "wrong"), 0);
     assert!(figure(&summary, "trials") > 50);
 }
+
+/// Environment variable that turns this test binary into the in-place
+/// truncation child of `truncating_in_place_is_sigbus_renaming_is_safe`.
+const TRUNCATE_CHILD_ENV: &str = "MXLISTS_TRUNCATE_IN_PLACE";
+
+/// The child: maps the artifact at the path given in [`TRUNCATE_CHILD_ENV`],
+/// then either truncates that file in place or renames a new file over it,
+/// and looks values up. Returns at once in a normal test run.
+#[test]
+fn truncate_child_entry() {
+    let Some(spec) = std::env::var_os(TRUNCATE_CHILD_ENV) else {
+        return;
+    };
+    let spec = spec.to_string_lossy().into_owned();
+    let (how, path) = spec.split_once(':').unwrap();
+    let path = Path::new(path);
+    let art = Artifact::open(path).unwrap();
+    assert!(art.check("x@bad.monster").unwrap().is_listed());
+    match how {
+        "truncate" => OpenOptions::new()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_len(0)
+            .unwrap(),
+        _ => write_atomic(path, b"not an artifact").unwrap(),
+    }
+    for q in QUERIES {
+        let _ = art.check(q);
+    }
+    println!("CHILD DONE");
+}
+
+#[test]
+fn truncating_in_place_is_sigbus_renaming_is_safe() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |how: &str| {
+        let path = dir.path().join(format!("{how}.mxl"));
+        write_atomic(&path, &small_artifact()).unwrap();
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "truncate_child_entry",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(TRUNCATE_CHILD_ENV, format!("{how}:{}", path.display()))
+            .output()
+            .unwrap()
+    };
+    // The documented limit: a mapped file cut short in place kills its reader.
+    let cut = run("truncate");
+    assert_eq!(cut.status.signal(), Some(libc_sigbus()), "{:?}", cut.status);
+    // Renaming a new file over it is safe: the mapping keeps the old file.
+    let renamed = run("rename");
+    assert!(renamed.status.success(), "{:?}", renamed);
+    assert!(String::from_utf8_lossy(&renamed.stdout).contains("CHILD DONE"));
+}
+
+/// SIGBUS on Linux (x86, ARM and most others).
+fn libc_sigbus() -> i32 {
+    7
+}
