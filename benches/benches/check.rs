@@ -7,7 +7,9 @@
 //! Two forms of the engine's lookup are measured: `mxlists` is
 //! [`Artifact::check`], which answers with the hit's texts (list, entry, reason,
 //! value: several small allocations); `mxlists-lookup` is `classify` and
-//! [`Artifact::lookup`], which answers which list hit, as the baselines do.
+//! [`Artifact::lookup`], which answers which list hit, as the baselines do;
+//! `mxlists-value` is [`Artifact::lookup`] alone, on values classified before
+//! the timing starts (the walk or table search without parsing).
 //!
 //! Each iteration checks the next query of a set of distinct queries (about 6,000
 //! per class, in generation order), so caches see realistic traffic rather than
@@ -20,13 +22,13 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use mxlists_benches::baseline::{FstProbe, HashSetProbe, IpLinearScan, LinearScan};
 use mxlists_benches::corpus::{read_lines, IpSet, NameSet};
 use mxlists_benches::ips::IpEntry;
 use mxlists_benches::QueryClass;
-use mxlists_core::normalize::classify;
+use mxlists_core::normalize::{classify, Value};
 use mxlists_core::{Artifact, Selection};
 
 /// Size of the sets the linear scans run on.
@@ -51,11 +53,11 @@ fn label(n: usize) -> String {
 }
 
 /// Benches `f` over `queries`, one query per iteration, in a cycle.
-fn rotate<T>(
+fn rotate<Q, T>(
     g: &mut BenchmarkGroup<'_, WallTime>,
     id: &str,
-    queries: &[String],
-    mut f: impl FnMut(&str) -> T,
+    queries: &[Q],
+    mut f: impl FnMut(&Q) -> T,
 ) {
     assert!(!queries.is_empty(), "{id}: no queries");
     g.bench_function(id, |b| {
@@ -116,10 +118,18 @@ fn names(c: &mut Criterion) {
             rotate(&mut g, &format!("{what}/mxlists-lookup"), qs, |q| {
                 classify(q).map(|v| art.lookup(&v, &all).map(|h| h.is_some()))
             });
+            let values: Vec<Value> = qs.iter().map(|q| classify(q).expect("valid")).collect();
+            rotate(&mut g, &format!("{what}/mxlists-value"), &values, |v| {
+                art.lookup(v, &all).map(|h| h.is_some())
+            });
             let mut buf = String::new();
-            rotate(&mut g, &format!("{what}/ahash-set"), qs, |q| hs.check(q, &mut buf));
+            rotate(&mut g, &format!("{what}/ahash-set"), qs, |q| {
+                hs.check(q, &mut buf)
+            });
             let mut buf = String::new();
-            rotate(&mut g, &format!("{what}/fst-probes"), qs, |q| fp.check(q, &mut buf));
+            rotate(&mut g, &format!("{what}/fst-probes"), qs, |q| {
+                fp.check(q, &mut buf)
+            });
         }
         g.finish();
     }
@@ -141,7 +151,9 @@ fn linear(c: &mut Criterion) {
         let qs: Vec<String> = qs.into_iter().take(50).collect();
         rotate(&mut g, &format!("{what}/mxlists"), &qs, |q| art.check(q));
         let mut buf = String::new();
-        rotate(&mut g, &format!("{what}/linear-scan"), &qs, |q| scan.check(q, &mut buf));
+        rotate(&mut g, &format!("{what}/linear-scan"), &qs, |q| {
+            scan.check(q, &mut buf)
+        });
     }
     g.finish();
 }
@@ -156,10 +168,19 @@ fn ips(c: &mut Criterion) {
             let fam = if v6 { "ipv6" } else { "ipv4" };
             let (hits, misses) = set.queries(&art, v6).expect("queries");
             for (class, qs) in [("hit", &hits), ("miss", &misses)] {
-                rotate(&mut g, &format!("{fam}-{class}/mxlists"), qs, |q| art.check(q));
+                rotate(&mut g, &format!("{fam}-{class}/mxlists"), qs, |q| {
+                    art.check(q)
+                });
                 rotate(&mut g, &format!("{fam}-{class}/mxlists-lookup"), qs, |q| {
                     classify(q).map(|v| art.lookup(&v, &all).map(|h| h.is_some()))
                 });
+                let values: Vec<Value> = qs.iter().map(|q| classify(q).expect("valid")).collect();
+                rotate(
+                    &mut g,
+                    &format!("{fam}-{class}/mxlists-value"),
+                    &values,
+                    |v| art.lookup(v, &all).map(|h| h.is_some()),
+                );
             }
         }
         g.finish();
@@ -182,7 +203,9 @@ fn ips(c: &mut Criterion) {
     for (what, qs) in [("ipv4-hit", hits), ("ipv4-miss", misses)] {
         let qs: Vec<String> = qs.into_iter().take(500).collect();
         rotate(&mut g, &format!("{what}/mxlists"), &qs, |q| art.check(q));
-        rotate(&mut g, &format!("{what}/linear-scan"), &qs, |q| scan.check(q));
+        rotate(&mut g, &format!("{what}/linear-scan"), &qs, |q| {
+            scan.check(q)
+        });
     }
     g.finish();
 }

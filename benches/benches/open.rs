@@ -32,14 +32,20 @@ fn open(c: &mut Criterion) {
     }
     for n in sizes("MXLISTS_BENCH_IPS", "1000000") {
         let set = IpSet::ensure(n).expect("ip set");
-        sets.push((format!("ips-{n}"), set.artifact_path(), "51.68.0.1".to_owned()));
+        sets.push((
+            format!("ips-{n}"),
+            set.artifact_path(),
+            "51.68.0.1".to_owned(),
+        ));
     }
     let mut g = c.benchmark_group("open");
     for (name, path, q) in &sets {
         let bytes = std::fs::metadata(path).expect("artifact").len();
         eprintln!("{name}: {bytes} bytes");
         g.bench_function(format!("{name}/open"), |b| {
-            b.iter_with_large_drop(|| Artifact::open_with(black_box(path), Verify::Auto).expect("open"))
+            b.iter_with_large_drop(|| {
+                Artifact::open_with(black_box(path), Verify::Auto).expect("open")
+            })
         });
         g.bench_function(format!("{name}/open+check"), |b| {
             b.iter_with_large_drop(|| {

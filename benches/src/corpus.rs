@@ -223,8 +223,18 @@ impl NameSet {
     /// The list files of the artifact.
     pub fn lists(&self) -> Vec<ListFile> {
         vec![
-            ListFile::new("sfs", ListKind::Email, Some("listed by StopForumSpam"), self.addresses_path()),
-            ListFile::new("domains", ListKind::Domain, Some("bad domain"), self.domains_path()),
+            ListFile::new(
+                "sfs",
+                ListKind::Email,
+                Some("listed by StopForumSpam"),
+                self.addresses_path(),
+            ),
+            ListFile::new(
+                "domains",
+                ListKind::Domain,
+                Some("bad domain"),
+                self.domains_path(),
+            ),
         ]
     }
 
@@ -313,9 +323,8 @@ impl IpSet {
     /// The queries of one family, split into (listed, not listed) by `art`.
     pub fn queries(&self, art: &Artifact, v6: bool) -> std::io::Result<(Vec<String>, Vec<String>)> {
         let q = read_lines(&self.dir.join(Self::queries_file(v6)))?;
-        Ok(q.into_iter().partition(|ip| {
-            art.check(ip).map(|o| o.is_listed()).unwrap_or(false)
-        }))
+        Ok(q.into_iter()
+            .partition(|ip| art.check(ip).map(|o| o.is_listed()).unwrap_or(false)))
     }
 }
 
@@ -397,10 +406,30 @@ impl PolicySet {
     /// The four list files, in consultation order.
     pub fn lists(&self) -> Vec<ListFile> {
         vec![
-            ListFile::new("sfs", ListKind::Email, Some("listed by StopForumSpam"), self.dir.join("sfs.txt")),
-            ListFile::new("bad_domains", ListKind::Domain, Some("bad domain"), self.dir.join("bad_domains.txt")),
-            ListFile::new("tld_bans", ListKind::Domain, Some("TLD not accepted here"), self.dir.join("tld_bans.txt")),
-            ListFile::new("known_tlds", ListKind::KnownTlds, Some("unknown TLD"), self.dir.join("known_tlds.txt")),
+            ListFile::new(
+                "sfs",
+                ListKind::Email,
+                Some("listed by StopForumSpam"),
+                self.dir.join("sfs.txt"),
+            ),
+            ListFile::new(
+                "bad_domains",
+                ListKind::Domain,
+                Some("bad domain"),
+                self.dir.join("bad_domains.txt"),
+            ),
+            ListFile::new(
+                "tld_bans",
+                ListKind::Domain,
+                Some("TLD not accepted here"),
+                self.dir.join("tld_bans.txt"),
+            ),
+            ListFile::new(
+                "known_tlds",
+                ListKind::KnownTlds,
+                Some("unknown TLD"),
+                self.dir.join("known_tlds.txt"),
+            ),
         ]
     }
 }

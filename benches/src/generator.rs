@@ -201,7 +201,11 @@ impl Generator {
         let mut v: Vec<String> = TLDS
             .iter()
             .map(|(t, _)| t.rsplit('.').next().expect("not empty").to_owned())
-            .chain(WEBMAIL.iter().map(|(d, _)| d.rsplit('.').next().expect("not empty").to_owned()))
+            .chain(
+                WEBMAIL
+                    .iter()
+                    .map(|(d, _)| d.rsplit('.').next().expect("not empty").to_owned()),
+            )
             .chain(BANNED_TLDS.iter().map(|t| (*t).to_owned()))
             .collect();
         v.sort();
@@ -244,9 +248,16 @@ mod tests {
             .count();
         // About 0.6 * 400/1045 of the addresses are at gmail.com.
         assert!((3000..6000).contains(&gmail), "gmail share: {gmail}");
-        assert!((10_500..13_500).contains(&webmail), "webmail share: {webmail}");
+        assert!(
+            (10_500..13_500).contains(&webmail),
+            "webmail share: {webmail}"
+        );
         let domains: AHashSet<&str> = a.iter().map(|x| x.rsplit('@').next().unwrap()).collect();
-        assert!(domains.len() > 500, "a long tail: {} domains", domains.len());
+        assert!(
+            domains.len() > 500,
+            "a long tail: {} domains",
+            domains.len()
+        );
     }
 
     #[test]

@@ -223,9 +223,9 @@ mod tests {
                 assert_eq!(p.entry.exclude, x.exclude);
                 assert!(p.warning.is_none(), "{text} is network-aligned");
                 if x.exclude {
-                    assert!(e.iter().any(|o| !o.exclude
-                        && o.prefix + 4 <= x.prefix
-                        && o.contains(x.start)));
+                    assert!(e
+                        .iter()
+                        .any(|o| !o.exclude && o.prefix + 4 <= x.prefix && o.contains(x.start)));
                 }
             }
             let singles = e.iter().filter(|x| x.prefix == x.bits()).count();

@@ -161,7 +161,9 @@ pub fn domain_queries(
                 // Same TLD and shape as a listed domain, one letter changed.
                 let d = listed.choose(g.rng()).expect("a list");
                 let mut b = d.clone().into_bytes();
-                let i = g.rng().gen_range(0..b.iter().position(|&c| c == b'.').unwrap_or(1));
+                let i = g
+                    .rng()
+                    .gen_range(0..b.iter().position(|&c| c == b'.').unwrap_or(1));
                 b[i] = b'a' + g.rng().gen_range(0..26u8);
                 let q = String::from_utf8(b).expect("ascii");
                 if covered(&set, &q) {
@@ -227,7 +229,11 @@ mod tests {
         assert!((1800..2200).contains(&hits), "{hits} hits");
         for (v, c) in &q {
             assert_eq!(set.contains(v.as_str()), *c == QueryClass::Hit, "{v}");
-            assert_eq!(doms.contains(domain_of(v)), *c != QueryClass::FarMiss, "{v}");
+            assert_eq!(
+                doms.contains(domain_of(v)),
+                *c != QueryClass::FarMiss,
+                "{v}"
+            );
             if *c != QueryClass::Hit {
                 assert!(!covered(&bset, domain_of(v)), "{v}");
             }
@@ -239,7 +245,15 @@ mod tests {
         let mut g = Generator::new(6);
         let listed = g.domains(5000);
         let set: AHashSet<&str> = listed.iter().map(String::as_str).collect();
-        let q = domain_queries(&mut g, &listed, 3000, QueryMix { hits: 0.4, near_misses: 0.3 });
+        let q = domain_queries(
+            &mut g,
+            &listed,
+            3000,
+            QueryMix {
+                hits: 0.4,
+                near_misses: 0.3,
+            },
+        );
         for (v, c) in &q {
             assert_eq!(covered(&set, v), *c == QueryClass::Hit, "{v}");
         }

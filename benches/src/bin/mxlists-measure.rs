@@ -330,7 +330,12 @@ fn report(sizes: &[usize], ip_size: usize) -> Result<(), Box<dyn std::error::Err
         ];
         args.extend(files.iter().map(|p| p.display().to_string()));
         let s = child(&args)?;
-        rows.push((format!("{ip_size} IPv4 + {ip_size} IPv6 entries"), b, Vec::new(), s));
+        rows.push((
+            format!("{ip_size} IPv4 + {ip_size} IPv6 entries"),
+            b,
+            Vec::new(),
+            s,
+        ));
     }
     println!("| data set | build wall | (add / resolve+layout / write) | build peak RSS | artifact | text | artifact/text | cdb | artifact/cdb | ahash set heap | artifact/set heap | fst::Set |");
     println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -380,7 +385,10 @@ fn criterion_results(dir: &Path, out: &mut Vec<(String, String, f64)>) -> std::i
             let func = b["function_id"].as_str().unwrap_or("").to_owned();
             let median = est["median"]["point_estimate"].as_f64().unwrap_or(f64::NAN);
             out.push((group, func, median));
-        } else if p.file_name().is_some_and(|n| n != "new" && n != "base" && n != "change") {
+        } else if p
+            .file_name()
+            .is_some_and(|n| n != "new" && n != "base" && n != "change")
+        {
             criterion_results(&p, out)?;
         }
     }
@@ -468,7 +476,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("| section | bytes | share |\n|---|---:|---:|");
             let total = art.len() as f64;
             for (name, bytes) in art.section_sizes() {
-                println!("| {name} | {bytes} | {:.1}% |", 100.0 * bytes as f64 / total);
+                println!(
+                    "| {name} | {bytes} | {:.1}% |",
+                    100.0 * bytes as f64 / total
+                );
             }
             println!("| (file) | {} | 100% |", art.len());
             Ok(())
@@ -486,9 +497,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             files,
         } => sizes(&artifact, &cdb, &files),
         Command::Report { size, ips } => report(&size, ips),
-        Command::CriterionTable { dir } => criterion_table(
-            &dir.unwrap_or_else(|| corpus::data_dir().parent().map(|t| t.join("criterion")).unwrap_or_default()),
-        ),
+        Command::CriterionTable { dir } => criterion_table(&dir.unwrap_or_else(|| {
+            corpus::data_dir()
+                .parent()
+                .map(|t| t.join("criterion"))
+                .unwrap_or_default()
+        })),
     }
 }
 
