@@ -164,3 +164,19 @@ def test_diff(tmp_path, cli):
     assert proc.returncode == 1 and "fr" in proc.stdout
     with pytest.raises(FileNotFoundError):
         mxlists.diff(old, tmp_path / "missing.mxl")
+
+
+def test_unreadable_source_file_is_a_source_error_without_line(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as z:
+        z.writestr("a.txt", "x@example.com\n")
+        z.writestr("b.txt", "y@example.com\n")
+    manifest = tmp_path / "mxlists.toml"
+    manifest.write_text('[[list]]\nname = "s"\nkind = "email"\nsources = ["two.zip"]\n')
+    with pytest.raises(mxlists.SourceError) as e:
+        mxlists.build(manifest, tmp_path / "out.mxl")
+    assert e.value.path.endswith("two.zip")
+    assert e.value.line is None and e.value.column is None
+    assert "one file" in e.value.message
+    assert not (tmp_path / "out.mxl").exists()
