@@ -1,13 +1,12 @@
 //! Crash-safe builds: `mxlists build` is killed with SIGKILL at [`KILLS`]
 //! moments drawn from a seeded generator over the time a build takes (reading
-//! sources, resolving, writing the temporary file, renaming). After every kill:
+//! sources, resolving, writing the temporary file, renaming), and
+//! [`WRITE_KILLS`] more times just after its temporary file appears (the short
+//! window a spread of moments rarely hits). After every kill:
 //!
 //! * the artifact at the output path is the previous one or, when the kill came
 //!   after the rename, the new one: either way complete, and it passes the full
-//!   check (`Verify::Full` and `verify()`);
-//! [`WRITE_KILLS`] more builds are killed just after their temporary file
-//! appears, the short window a spread of moments rarely hits.
-//!
+//!   check (`Verify::Full`: every checksum and structure);
 //! * temporary files of killed writers do not pile up: the next write removes
 //!   them, so at most the last killed writer's file is ever present, and none
 //!   after a build that completes.

@@ -193,8 +193,7 @@ impl Site {
 fn failure_near(stdout: &str, i: usize) -> String {
     stdout
         .lines()
-        .filter(|l| l.starts_with("Failed:"))
-        .nth(0)
+        .find(|l| l.starts_with("Failed:"))
         .map(|l| format!("value {i}: {l}"))
         .unwrap_or_else(|| format!("value {i}: no output"))
 }
