@@ -180,3 +180,23 @@ def test_unreadable_source_file_is_a_source_error_without_line(tmp_path):
     assert e.value.line is None and e.value.column is None
     assert "one file" in e.value.message
     assert not (tmp_path / "out.mxl").exists()
+
+
+def test_warnings_and_report_reprs(tmp_path):
+    lists = [ListDef("ovh", "ip", None, {"ovh.txt": ["51.68.0.0/16", "# host bits set:", "51.69.1.1/16"]})]
+    manifest = write_sources(tmp_path, lists)
+    report = mxlists.build(manifest, tmp_path / "out.mxl")
+    f = report.files[0]
+    assert f.warning_count == 1 and len(f.warnings) == 1
+    w = f.warnings[0]
+    assert w.path.endswith("ovh.txt") and w.line == 3 and w.column >= 1 and w.message
+    assert str(w) == f"{w.path}:3:{w.column}: {w.message}"
+    assert repr(w).startswith("SourceWarning(path=")
+    assert repr(f).startswith("FileReport(list='ovh', path=") and "warnings=1" in repr(f)
+    assert repr(report.lists[0]) == (
+        f"ListStats(name='ovh', kind='ip', entries=2, exclusions=0, bytes={report.lists[0].bytes})"
+    )
+    assert repr(report) == f"BuildReport(content_hash='{report.content_hash}', size={report.size}, lists=['ovh'])"
+    assert report == report and hash(report) == hash(report)
+    with mxlists.open(tmp_path / "out.mxl") as db:
+        assert db.check("51.69.200.1").entry == "51.69.0.0/16"
