@@ -16,12 +16,31 @@ use mxlists_fuzz::model::{compare, ModelList};
 use mxlists_fuzz::QUERIES;
 
 const LABELS: &[&str] = &[
-    "com", "monster", "example", "a", "b", "sub", "xn--bcher-kva", "bücher", "Good", "bad",
-    "localdomain", "pop-os", "net", "x_y", "1",
+    "com",
+    "monster",
+    "example",
+    "a",
+    "b",
+    "sub",
+    "xn--bcher-kva",
+    "bücher",
+    "Good",
+    "bad",
+    "localdomain",
+    "pop-os",
+    "net",
+    "x_y",
+    "1",
 ];
 const LOCALS: &[&str] = &["user", "x", "Root", "u.ser", "a+b", "\"q\""];
 const REASONS: &[&str] = &["spam source", "trusted partner", "audit 2024", "a"];
-const V4_BASES: &[u32] = &[0x3344_0000, 0x3344_0a00, 0x0102_0300, 0x0000_0000, 0xffff_ff00];
+const V4_BASES: &[u32] = &[
+    0x3344_0000,
+    0x3344_0a00,
+    0x0102_0300,
+    0x0000_0000,
+    0xffff_ff00,
+];
 const V6_BASES: &[u128] = &[
     0x2001_41d0_0000_0000_0000_0000_0000_0000,
     0x2001_0db8_0000_0000_0000_0000_0000_0000,
@@ -32,11 +51,27 @@ const V6_BASES: &[u128] = &[
 #[derive(Arbitrary, Debug)]
 enum Shape {
     /// Labels (indexes into `LABELS`, last = TLD), written with a prefix style.
-    Name { style: u8, labels: Vec<u8>, local: u8, upper: bool, trailing_dot: bool },
+    Name {
+        style: u8,
+        labels: Vec<u8>,
+        local: u8,
+        upper: bool,
+        trailing_dot: bool,
+    },
     /// An IPv4 CIDR block, a single address or a range.
-    V4 { base: u8, offset: u16, len: u8, range_to: Option<u16> },
+    V4 {
+        base: u8,
+        offset: u16,
+        len: u8,
+        range_to: Option<u16>,
+    },
     /// An IPv6 CIDR block, a single address or a range.
-    V6 { base: u8, offset: u32, len: u8, range_to: Option<u32> },
+    V6 {
+        base: u8,
+        offset: u32,
+        len: u8,
+        range_to: Option<u32>,
+    },
     /// A TLD (for known_tlds lists).
     Tld { label: u8, upper: bool },
     /// Free text.
@@ -84,7 +119,13 @@ fn domain_text(labels: &[u8], upper: bool, trailing_dot: bool) -> String {
 
 fn shape_text(shape: &Shape) -> String {
     match shape {
-        Shape::Name { style, labels, local, upper, trailing_dot } => {
+        Shape::Name {
+            style,
+            labels,
+            local,
+            upper,
+            trailing_dot,
+        } => {
             let d = domain_text(labels, *upper, *trailing_dot);
             let local = pick(LOCALS, *local);
             match style % 7 {
@@ -97,27 +138,47 @@ fn shape_text(shape: &Shape) -> String {
                 _ => format!("<{local}@{d}>"),
             }
         }
-        Shape::V4 { base, offset, len, range_to } => {
+        Shape::V4 {
+            base,
+            offset,
+            len,
+            range_to,
+        } => {
             let a = pick(V4_BASES, *base).wrapping_add(*offset as u32 & 0x3ff);
             let ip = std::net::Ipv4Addr::from(a);
             match range_to {
-                Some(to) => format!("{ip}-{}", std::net::Ipv4Addr::from(a.saturating_add(*to as u32 & 0x3ff))),
+                Some(to) => format!(
+                    "{ip}-{}",
+                    std::net::Ipv4Addr::from(a.saturating_add(*to as u32 & 0x3ff))
+                ),
                 None if len % 3 == 0 => ip.to_string(),
                 None => format!("{ip}/{}", 16 + len % 17),
             }
         }
-        Shape::V6 { base, offset, len, range_to } => {
+        Shape::V6 {
+            base,
+            offset,
+            len,
+            range_to,
+        } => {
             let a = pick(V6_BASES, *base).wrapping_add(*offset as u128 & 0xffff);
             let ip = std::net::Ipv6Addr::from(a);
             match range_to {
-                Some(to) => format!("{ip}-{}", std::net::Ipv6Addr::from(a.saturating_add(*to as u128 & 0xffff))),
+                Some(to) => format!(
+                    "{ip}-{}",
+                    std::net::Ipv6Addr::from(a.saturating_add(*to as u128 & 0xffff))
+                ),
                 None if len % 3 == 0 => ip.to_string(),
                 None => format!("{ip}/{}", 16 + len % 113),
             }
         }
         Shape::Tld { label, upper } => {
             let t = pick(LABELS, *label);
-            if *upper { t.to_uppercase() } else { t.to_string() }
+            if *upper {
+                t.to_uppercase()
+            } else {
+                t.to_string()
+            }
         }
         Shape::Raw(s) => s.chars().take(80).collect(),
     }
@@ -164,7 +225,12 @@ fuzz_target!(|input: Input| {
         let name = format!("l{i}");
         let reason = spec.reason.then(|| format!("default reason of {name}"));
         let id = b.add_list(&name, kind, reason.as_deref()).unwrap();
-        let mut list = ModelList { name, kind, default_reason: String::new(), entries: Vec::new() };
+        let mut list = ModelList {
+            name,
+            kind,
+            default_reason: String::new(),
+            entries: Vec::new(),
+        };
         let mut accepted = Vec::new();
         for e in spec.entries.iter().take(24) {
             let mut text = String::new();
@@ -178,7 +244,11 @@ fuzz_target!(|input: Input| {
             }
             let parsed = parse_entry(kind, &text);
             let added = b.add_text(id, &text);
-            assert_eq!(parsed.is_ok(), added.is_ok(), "{kind} {text:?}: {parsed:?} vs {added:?}");
+            assert_eq!(
+                parsed.is_ok(),
+                added.is_ok(),
+                "{kind} {text:?}: {parsed:?} vs {added:?}"
+            );
             if let Ok(p) = parsed {
                 list.entries.push(p.entry);
                 accepted.push(text);
@@ -198,23 +268,39 @@ fuzz_target!(|input: Input| {
     for (m, t) in model.iter().zip(&texts) {
         let reason = art.lists().iter().find(|l| l.name == m.name).unwrap();
         let id = b2
-            .add_list(&m.name, m.kind, reason.reason_is_set.then_some(reason.reason.as_str()))
+            .add_list(
+                &m.name,
+                m.kind,
+                reason.reason_is_set.then_some(reason.reason.as_str()),
+            )
             .unwrap();
         for text in t.iter().rev().chain(t.first()) {
             b2.add_text(id, text).unwrap();
         }
     }
-    assert!(b2.build().unwrap().bytes == built.bytes, "bytes depend on entry order or duplicates");
+    assert!(
+        b2.build().unwrap().bytes == built.bytes,
+        "bytes depend on entry order or duplicates"
+    );
 
     // Dump and rebuild: same bytes.
     let mut b3 = Builder::new();
     for l in art.lists() {
-        b3.add_list(&l.name, l.kind, l.reason_is_set.then_some(l.reason.as_str())).unwrap();
+        b3.add_list(
+            &l.name,
+            l.kind,
+            l.reason_is_set.then_some(l.reason.as_str()),
+        )
+        .unwrap();
     }
     for (list, entry) in art.entries().expect("entries") {
-        b3.add(mxlists_core::ListId::from_index(list), entry).unwrap();
+        b3.add(mxlists_core::ListId::from_index(list), entry)
+            .unwrap();
     }
-    assert!(b3.build().unwrap().bytes == built.bytes, "dump and rebuild changes the bytes");
+    assert!(
+        b3.build().unwrap().bytes == built.bytes,
+        "dump and rebuild changes the bytes"
+    );
 
     let mut queries: Vec<String> = QUERIES.iter().map(|q| q.to_string()).collect();
     for m in &model {

@@ -14,7 +14,10 @@ use mxlists_core::{parse_entry, ListKind, Value};
 
 fn check_domain(d: &str) {
     assert!(!d.is_empty() && d.len() <= MAX_DOMAIN, "{d:?}");
-    assert!(d.is_ascii() && d.bytes().all(|b| !b.is_ascii_uppercase()), "{d:?}");
+    assert!(
+        d.is_ascii() && d.bytes().all(|b| !b.is_ascii_uppercase()),
+        "{d:?}"
+    );
     assert!(
         d.split('.').all(|l| !l.is_empty() && l.len() <= MAX_LABEL),
         "{d:?}"
@@ -28,12 +31,20 @@ fuzz_target!(|data: &[u8]| {
     let v = match classify(text) {
         Ok(v) => v,
         Err(e) => {
-            assert!(e.offset <= text.len(), "offset {} past {text:?}: {e}", e.offset);
+            assert!(
+                e.offset <= text.len(),
+                "offset {} past {text:?}: {e}",
+                e.offset
+            );
             return;
         }
     };
     let s = v.to_string();
-    assert_eq!(classify(&s), Ok(v.clone()), "{text:?} -> {s:?} is not stable");
+    assert_eq!(
+        classify(&s),
+        Ok(v.clone()),
+        "{text:?} -> {s:?} is not stable"
+    );
     let kind = match &v {
         Value::Domain(d) => {
             check_domain(d);
@@ -46,7 +57,10 @@ fuzz_target!(|data: &[u8]| {
         }
         Value::Ip(ip) => {
             if let IpAddr::V6(v6) = ip {
-                assert!(v6.to_ipv4_mapped().is_none(), "{text:?} -> {ip}: mapped IPv4 kept");
+                assert!(
+                    v6.to_ipv4_mapped().is_none(),
+                    "{text:?} -> {ip}: mapped IPv4 kept"
+                );
             }
             ListKind::Ip
         }

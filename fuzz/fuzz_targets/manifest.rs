@@ -12,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(m) = Manifest::parse(text, "/nonexistent/mxlists.toml") {
         for (i, l) in m.lists.iter().enumerate() {
             assert!(!l.name.is_empty() && !l.sources.is_empty(), "{l:?}");
-            assert!(m.lists[..i].iter().all(|o| o.name != l.name), "duplicate {:?}", l.name);
+            assert!(
+                m.lists[..i].iter().all(|o| o.name != l.name),
+                "duplicate {:?}",
+                l.name
+            );
         }
     }
 });

@@ -20,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
     match parse_entry(kind, text) {
         Ok(p) => {
             if let Some(w) = &p.warning {
-                assert!(w.offset <= text.len(), "warning offset {} past {text:?}", w.offset);
+                assert!(
+                    w.offset <= text.len(),
+                    "warning offset {} past {text:?}",
+                    w.offset
+                );
             }
             let canon = p.entry.to_string();
             let again = parse_entry(kind, &canon)
@@ -29,11 +33,16 @@ fuzz_target!(|data: &[u8]| {
             assert!(again.warning.is_none(), "canonical {canon:?} warns");
             let mut b = Builder::new();
             let list = b.add_list("fuzz", kind, None).unwrap();
-            b.add(list, p.entry)
-                .unwrap_or_else(|e| panic!("{kind} {text:?} parsed but the builder refuses it: {e}"));
+            b.add(list, p.entry).unwrap_or_else(|e| {
+                panic!("{kind} {text:?} parsed but the builder refuses it: {e}")
+            });
         }
         Err(e) => {
-            assert!(e.offset <= text.len(), "error offset {} past {text:?}: {e}", e.offset);
+            assert!(
+                e.offset <= text.len(),
+                "error offset {} past {text:?}: {e}",
+                e.offset
+            );
             assert!(!e.message.is_empty());
         }
     }

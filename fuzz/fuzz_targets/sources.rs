@@ -19,8 +19,15 @@ use mxlists_core::{Artifact, Error, ListKind};
 fn dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let base = if std::path::Path::new("/dev/shm").is_dir() { "/dev/shm" } else { "/tmp" };
-        let d = PathBuf::from(format!("{base}/mxlists-fuzz-sources-{}", std::process::id()));
+        let base = if std::path::Path::new("/dev/shm").is_dir() {
+            "/dev/shm"
+        } else {
+            "/tmp"
+        };
+        let d = PathBuf::from(format!(
+            "{base}/mxlists-fuzz-sources-{}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(&d).unwrap();
         d
     })
@@ -71,8 +78,13 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(report) = &strict {
-        let lenient = lenient.as_ref().expect("skip_invalid fails where strict succeeds");
-        assert!(report.built.bytes == lenient.built.bytes, "skip_invalid changes a clean build");
+        let lenient = lenient
+            .as_ref()
+            .expect("skip_invalid fails where strict succeeds");
+        assert!(
+            report.built.bytes == lenient.built.bytes,
+            "skip_invalid changes a clean build"
+        );
     }
     for report in [strict, lenient].into_iter().flatten() {
         let art = Artifact::from_bytes(report.built.bytes).expect("a fresh build opens");

@@ -55,13 +55,13 @@ pub fn exercise(art: &Artifact) -> bool {
 pub fn name_answers(art: &Artifact) -> Vec<(Option<Outcome>, Option<AllOutcome>)> {
     QUERIES
         .iter()
-        .filter(|q| !matches!(mxlists_core::normalize::classify(q), Ok(mxlists_core::Value::Ip(_))))
-        .map(|q| {
-            (
-                art.check(q).ok(),
-                art.check_all(q, &Selection::all()).ok(),
+        .filter(|q| {
+            !matches!(
+                mxlists_core::normalize::classify(q),
+                Ok(mxlists_core::Value::Ip(_))
             )
         })
+        .map(|q| (art.check(q).ok(), art.check_all(q, &Selection::all()).ok()))
         .collect()
 }
 
@@ -93,10 +93,7 @@ pub fn reseal(bytes: &mut [u8]) {
             return;
         };
         let (off, slen) = (off as usize, slen as usize);
-        if let Some(sec) = off
-            .checked_add(slen)
-            .and_then(|end| bytes.get(off..end))
-        {
+        if let Some(sec) = off.checked_add(slen).and_then(|end| bytes.get(off..end)) {
             let sum = xxhash_rust::xxh3::xxh3_64(sec);
             bytes[at + 24..at + 32].copy_from_slice(&sum.to_le_bytes());
         }
