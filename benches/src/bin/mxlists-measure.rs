@@ -424,9 +424,21 @@ fn criterion_table(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
                 impls.push(i);
             }
         }
-        impls.sort_by_key(|i| (*i != "mxlists", *i));
+        impls.sort_by_key(|i| (!i.starts_with("mxlists"), *i != "mxlists", *i));
+        // Hits first, then misses nearest the listed values.
+        queries.sort_by_key(|q| {
+            let rank = ["-hit", "-near-miss", "-miss", "-far-miss"]
+                .iter()
+                .position(|s| q.ends_with(s))
+                .unwrap_or(4);
+            (q.split('-').next().unwrap_or(q).to_owned(), rank)
+        });
         println!("\n**{group}** (median per lookup)\n");
-        let others: Vec<&str> = impls.iter().copied().filter(|i| *i != "mxlists").collect();
+        let others: Vec<&str> = impls
+            .iter()
+            .copied()
+            .filter(|i| !i.starts_with("mxlists"))
+            .collect();
         let mut head = format!("| query | {} |", impls.join(" | "));
         let mut rule = format!("|---|{}", "---:|".repeat(impls.len()));
         if impls.contains(&"mxlists") {
