@@ -422,42 +422,49 @@ impl Builder {
             };
             let (mut index, mut starts, mut values) = (Vec::new(), Vec::new(), Vec::new());
             if !fam.is_empty() {
-                let resolved = ranges::resolve(fam, max);
-                let k = ranges::index_bits(resolved.starts.len());
-                for idx in ranges::build_index(&resolved.starts, bits, k) {
+                let mut starts_all: Vec<u128> = Vec::new();
+                let mut failed = None;
+                ranges::resolve_each(fam, max, |start, hits| {
+                    starts_all.push(start);
+                    let v = if hits.is_empty() {
+                        NO_HITS
+                    } else if hits.len() == 1 {
+                        SINGLE_HIT | hits[0].1
+                    } else if let Some(&off) = set_offsets.get(hits) {
+                        off
+                    } else {
+                        let Some(off) = u32::try_from(hit_sets.len())
+                            .ok()
+                            .filter(|&o| o < SINGLE_HIT)
+                        else {
+                            failed =
+                                Some(Error::InvalidList("too many distinct IP hit sets".into()));
+                            return;
+                        };
+                        hit_sets.extend_from_slice(&(hits.len() as u32).to_le_bytes());
+                        for &(list, entry) in hits {
+                            hit_sets.extend_from_slice(&list.to_le_bytes());
+                            hit_sets.extend_from_slice(&[0, 0]);
+                            hit_sets.extend_from_slice(&entry.to_le_bytes());
+                        }
+                        set_offsets.insert(hits.to_vec(), off);
+                        off
+                    };
+                    values.extend_from_slice(&v.to_le_bytes());
+                });
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                let k = ranges::index_bits(starts_all.len());
+                for idx in ranges::build_index(&starts_all, bits, k) {
                     index.extend_from_slice(&idx.to_le_bytes());
                 }
-                for s in &resolved.starts {
+                for s in &starts_all {
                     if v6 {
                         starts.extend_from_slice(&s.to_le_bytes());
                     } else {
                         starts.extend_from_slice(&(*s as u32).to_le_bytes());
                     }
-                }
-                for hits in resolved.hits {
-                    let v = if hits.is_empty() {
-                        NO_HITS
-                    } else if hits.len() == 1 {
-                        SINGLE_HIT | hits[0].1
-                    } else if let Some(&off) = set_offsets.get(&hits) {
-                        off
-                    } else {
-                        let off = u32::try_from(hit_sets.len())
-                            .ok()
-                            .filter(|&o| o < SINGLE_HIT)
-                            .ok_or_else(|| {
-                                Error::InvalidList("too many distinct IP hit sets".into())
-                            })?;
-                        hit_sets.extend_from_slice(&(hits.len() as u32).to_le_bytes());
-                        for &(list, entry) in &hits {
-                            hit_sets.extend_from_slice(&list.to_le_bytes());
-                            hit_sets.extend_from_slice(&[0, 0]);
-                            hit_sets.extend_from_slice(&entry.to_le_bytes());
-                        }
-                        set_offsets.insert(hits, off);
-                        off
-                    };
-                    values.extend_from_slice(&v.to_le_bytes());
                 }
                 // Share the tables among the IP lists by their entry counts.
                 let table_bytes = (index.len() + starts.len() + values.len()) as u64;

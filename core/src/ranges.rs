@@ -42,63 +42,79 @@ pub struct Resolved {
 
 /// Resolves the ranges of one address family (`max` is its last address).
 pub fn resolve(items: &[RangeItem], max: u128) -> Resolved {
-    // (point, is_add, item index): removals sort before additions at a point.
-    let mut events: Vec<(u128, bool, usize)> = Vec::with_capacity(items.len() * 2);
-    for (i, it) in items.iter().enumerate() {
-        events.push((it.start, true, i));
-        if it.end < max {
-            events.push((it.end + 1, false, i));
-        }
-    }
-    events.sort_unstable();
+    let mut out = Resolved::default();
+    resolve_each(items, max, |start, hits| {
+        out.starts.push(start);
+        out.hits.push(hits.to_vec());
+    });
+    out
+}
+
+/// Resolves the ranges of one address family, calling `emit(start, hits)` for
+/// each interval in address order, adjacent equal intervals merged; the first
+/// interval starts at 0. Memory beyond the input is two index arrays and the
+/// ranges active at one point.
+pub fn resolve_each(items: &[RangeItem], max: u128, mut emit: impl FnMut(u128, &[(u16, u32)])) {
+    let mut by_start: Vec<u32> = (0..items.len() as u32).collect();
+    by_start.sort_unstable_by_key(|&i| items[i as usize].start);
+    let mut by_end: Vec<u32> = (0..items.len() as u32)
+        .filter(|&i| items[i as usize].end < max)
+        .collect();
+    by_end.sort_unstable_by_key(|&i| items[i as usize].end);
     // Per list: active ranges ordered by (width, listing after exclusion, start, entry).
-    type Key = (u128, bool, u128, u32, usize);
-    let mut active: BTreeMap<u16, BTreeSet<Key>> = BTreeMap::new();
-    let key = |i: usize| -> Key {
-        let it = &items[i];
+    type Key = (u128, bool, u128, u32, u32);
+    let key = |i: u32| -> Key {
+        let it = &items[i as usize];
         (it.end - it.start, !it.exclude, it.start, it.entry, i)
     };
-    let mut out = Resolved {
-        starts: vec![0],
-        hits: vec![Vec::new()],
-    };
-    let mut e = 0;
-    while e < events.len() {
-        let point = events[e].0;
-        while e < events.len() && events[e].0 == point {
-            let (_, add, i) = events[e];
-            let set = active.entry(items[i].list).or_default();
-            if add {
-                set.insert(key(i));
-            } else {
+    let mut active: BTreeMap<u16, BTreeSet<Key>> = BTreeMap::new();
+    let (mut a, mut r) = (0usize, 0usize);
+    let mut pending: (u128, Vec<(u16, u32)>) = (0, Vec::new());
+    let mut hits: Vec<(u16, u32)> = Vec::new();
+    loop {
+        let next_add = by_start.get(a).map(|&i| items[i as usize].start);
+        let next_remove = by_end.get(r).map(|&i| items[i as usize].end + 1);
+        let point = match (next_add, next_remove) {
+            (None, None) => break,
+            (Some(x), None) | (None, Some(x)) => x,
+            (Some(x), Some(y)) => x.min(y),
+        };
+        while r < by_end.len() && items[by_end[r] as usize].end + 1 == point {
+            let i = by_end[r];
+            if let Some(set) = active.get_mut(&items[i as usize].list) {
                 set.remove(&key(i));
+                if set.is_empty() {
+                    active.remove(&items[i as usize].list);
+                }
             }
-            e += 1;
+            r += 1;
         }
-        let hits: Vec<(u16, u32)> = active
-            .iter()
-            .filter_map(|(&list, set)| {
-                let &(_, listing, _, entry, _) = set.first()?;
-                listing.then_some((list, entry))
-            })
-            .collect();
-        if *out.hits.last().expect("never empty") == hits {
+        while a < by_start.len() && items[by_start[a] as usize].start == point {
+            let i = by_start[a];
+            active
+                .entry(items[i as usize].list)
+                .or_default()
+                .insert(key(i));
+            a += 1;
+        }
+        hits.clear();
+        hits.extend(active.iter().filter_map(|(&list, set)| {
+            let &(_, listing, _, entry, _) = set.first()?;
+            listing.then_some((list, entry))
+        }));
+        if hits == pending.1 {
             continue;
         }
-        if *out.starts.last().expect("never empty") == point {
-            *out.hits.last_mut().expect("never empty") = hits;
-            // Merging with the interval before may now be possible.
-            let n = out.hits.len();
-            if n >= 2 && out.hits[n - 2] == out.hits[n - 1] {
-                out.hits.pop();
-                out.starts.pop();
-            }
+        if pending.0 == point {
+            // Only at address 0: the first interval takes this outcome.
+            pending.1.clone_from(&hits);
         } else {
-            out.starts.push(point);
-            out.hits.push(hits);
+            emit(pending.0, &pending.1);
+            pending.0 = point;
+            pending.1.clone_from(&hits);
         }
     }
-    out
+    emit(pending.0, &pending.1);
 }
 
 /// Number of index bits for a table of `intervals` intervals: about one
