@@ -23,7 +23,7 @@
 # Every variant's answers are compared line by line; a disagreement fails the
 # script. Per-lookup time = (time of the variant - time of as many expansions
 # of the bare key, with no lookup) / lookups, best of RUNS runs (default 5;
-# lsearch runs once). NO_BUILD=1 uses the release binaries already built.
+# lsearch runs once). NO_BUILD=1 uses the binaries already built.
 # Needs exim4-daemon-heavy (/usr/sbin/exim4), tinycdb and a Rust toolchain.
 # Files live under target/bench-data/exim-SIZE/.
 set -euo pipefail
@@ -35,17 +35,22 @@ RUNS=${RUNS:-5}
 EXIM=${EXIM:-$(command -v exim4 || command -v exim || echo /usr/sbin/exim4)}
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-DIR=$ROOT/target/bench-data/exim-$SIZE
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
+# PROFILE=debug uses (and builds) the debug binaries; EXIM_BENCH_DIR moves the
+# working folder (it must be reachable by the Exim user).
+PROFILE=${PROFILE:-release}
+DIR=${EXIM_BENCH_DIR:-$ROOT/target/bench-data/exim-$SIZE}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE
 
 for tool in "$EXIM" cdb cargo; do
     command -v "$tool" >/dev/null || { echo "compare.sh: $tool not found" >&2; exit 2; }
 done
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
-    echo "building mxlists-gen and libmxlists.so (release) ..." >&2
-    (cd "$ROOT" && cargo build --quiet --release -p mxlists-benches --bin mxlists-gen \
-        && cargo build --quiet --release -p mxlists-ffi)
+    echo "building mxlists-gen and libmxlists.so ($PROFILE) ..." >&2
+    flag=--release
+    [ "$PROFILE" = release ] || flag=
+    (cd "$ROOT" && cargo build --quiet $flag -p mxlists-benches --bin mxlists-gen \
+        && cargo build --quiet $flag -p mxlists-ffi)
 fi
 LIB=$TARGET/libmxlists.so
 [ -f "$LIB" ] || { echo "compare.sh: $LIB was not built" >&2; exit 2; }
