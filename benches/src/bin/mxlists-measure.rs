@@ -160,7 +160,11 @@ fn hashset(files: &[PathBuf]) -> Result<(), Box<dyn std::error::Error>> {
         lines.extend(corpus::read_lines(f)?);
     }
     let n = lines.len();
-    let set = HashSetProbe::new(lines);
+    // No slack: each String holds exactly its bytes, as a careful loader's would.
+    let set = HashSetProbe::new(lines.into_iter().map(|mut s| {
+        s.shrink_to_fit();
+        s
+    }));
     let heap = ALLOC.live() - before;
     let rss = peak_rss();
     let mut lines = Vec::with_capacity(n);
