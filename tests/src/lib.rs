@@ -66,7 +66,12 @@ pub fn shared_data() -> Option<PathBuf> {
 /// The `exim` binary (Debian's `exim4-daemon-heavy`), or `None` (after
 /// [`skip_or_fail`]) when it is not installed.
 pub fn exim() -> Option<PathBuf> {
-    for p in ["/usr/sbin/exim4", "/usr/sbin/exim", "/usr/bin/exim4", "/usr/bin/exim"] {
+    for p in [
+        "/usr/sbin/exim4",
+        "/usr/sbin/exim",
+        "/usr/bin/exim4",
+        "/usr/bin/exim",
+    ] {
         if Path::new(p).exists() {
             return Some(PathBuf::from(p));
         }
