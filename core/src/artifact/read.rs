@@ -13,8 +13,10 @@ use super::write::{header_checksum, hex};
 use crate::error::{Error, Result};
 use crate::kind::ListKind;
 
-/// Files up to this size are fully verified by [`Verify::Auto`] when opened.
-pub const AUTO_VERIFY_LIMIT: u64 = 1 << 20;
+/// Files up to this size have every section checksum verified by
+/// [`Verify::Auto`] when opened (a few microseconds); larger ones get the quick
+/// check, whose cost does not depend on the size.
+pub const AUTO_VERIFY_LIMIT: u64 = 256 << 10;
 
 /// How much of an artifact to check when opening it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -23,7 +25,8 @@ pub enum Verify {
     Quick,
     /// Every checksum and every structure (see [`Artifact::verify`]).
     Full,
-    /// `Full` for files up to [`AUTO_VERIFY_LIMIT`] bytes, `Quick` above.
+    /// `Quick` plus every section checksum for files up to [`AUTO_VERIFY_LIMIT`]
+    /// bytes (so any damage to a small file is an error), `Quick` above.
     #[default]
     Auto,
 }
@@ -287,21 +290,24 @@ impl Artifact {
             stamp: None,
         };
         art.check_section_sizes()?;
-        let full = match verify {
-            Verify::Full => true,
-            Verify::Quick => false,
-            Verify::Auto => art.len() as u64 <= AUTO_VERIFY_LIMIT,
-        };
-        if full {
-            art.verify_checksums()?;
-        } else {
-            art.verify_section(SectionId::Lists)?;
-            if art.section(SectionId::Strings).len() as u64 <= AUTO_VERIFY_LIMIT / 4 {
-                art.verify_section(SectionId::Strings)?;
+        let small = art.len() as u64 <= AUTO_VERIFY_LIMIT;
+        match verify {
+            Verify::Full => art.verify_checksums()?,
+            Verify::Auto if small => {
+                for id in SectionId::ALL {
+                    art.verify_section(id)?;
+                }
+                art.verify_padding(dir_end)?;
+            }
+            _ => {
+                art.verify_section(SectionId::Lists)?;
+                if art.section(SectionId::Strings).len() as u64 <= AUTO_VERIFY_LIMIT {
+                    art.verify_section(SectionId::Strings)?;
+                }
             }
         }
         art.lists = art.read_lists()?;
-        if full {
+        if verify == Verify::Full {
             art.verify_structure()?;
         }
         Ok(art)
@@ -366,6 +372,26 @@ impl Artifact {
     fn verify_section(&self, id: SectionId) -> Result<()> {
         if checksum(self.section(id)) != self.checksums[id as usize - 1] {
             return Err(Error::corrupt(id.name(), "checksum mismatch"));
+        }
+        Ok(())
+    }
+
+    /// Checks that every byte outside the header, the directory and the sections
+    /// is zero, as written.
+    fn verify_padding(&self, dir_end: usize) -> Result<()> {
+        let b = self.data.as_ref();
+        let mut covered: Vec<Range<usize>> = self.sections.to_vec();
+        covered.push(0..dir_end);
+        covered.sort_by_key(|r| r.start);
+        let mut at = 0;
+        for r in covered {
+            if b[at.min(r.start)..r.start].iter().any(|&x| x != 0) {
+                return Err(Error::corrupt("header", "non-zero padding between sections"));
+            }
+            at = at.max(r.end);
+        }
+        if b[at.min(b.len())..].iter().any(|&x| x != 0) {
+            return Err(Error::corrupt("header", "non-zero padding at the end"));
         }
         Ok(())
     }
