@@ -426,10 +426,14 @@ impl Builder {
                 let mut failed = None;
                 ranges::resolve_each(fam, max, |start, hits| {
                     starts_all.push(start);
+                    let single = match hits {
+                        [(list, entry)] => single_hit(*list, *entry),
+                        _ => None,
+                    };
                     let v = if hits.is_empty() {
                         NO_HITS
-                    } else if hits.len() == 1 {
-                        SINGLE_HIT | hits[0].1
+                    } else if let Some(v) = single {
+                        v
                     } else if let Some(&off) = set_offsets.get(hits) {
                         off
                     } else {

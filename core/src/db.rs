@@ -8,7 +8,6 @@ use fst::raw::Output;
 
 use crate::artifact::format::*;
 use crate::artifact::Artifact;
-use crate::entry::IpRange;
 use crate::error::{Error, Result};
 use crate::guard::guarded;
 use crate::kind::ListKind;
@@ -304,19 +303,16 @@ impl Artifact {
         let Some(value) = table.find(normalize::ip_to_u128(ip))? else {
             return Ok(());
         };
-        let entries = self.section(if v6 {
-            SectionId::V6Entries
-        } else {
-            SectionId::V4Entries
-        });
         if value & SINGLE_HIT != 0 {
-            let index = value & !SINGLE_HIT;
-            let e = ip_entry_at(entries, v6, index)?;
-            if sel.contains(e.list as usize) {
+            let list = ((value & !SINGLE_HIT) >> SINGLE_LIST_SHIFT) as u16;
+            if sel.contains(list as usize) {
                 emit(RawHit {
-                    list: e.list,
-                    entry: EntryRef::Ip { v6, index },
-                    reason: e.reason,
+                    list,
+                    entry: EntryRef::Ip {
+                        v6,
+                        index: value & SINGLE_ENTRY_MASK,
+                    },
+                    reason: NO_STR,
                 });
             }
             return Ok(());
@@ -331,11 +327,10 @@ impl Artifact {
                 continue;
             }
             let index = u32_at(sets, at + 4, "hit_sets")?;
-            let e = ip_entry_at(entries, v6, index)?;
             emit(RawHit {
                 list,
                 entry: EntryRef::Ip { v6, index },
-                reason: e.reason,
+                reason: NO_STR,
             });
         }
         Ok(())
@@ -467,6 +462,7 @@ impl Artifact {
             .lists
             .get(h.list as usize)
             .ok_or_else(|| Error::corrupt("postings", format!("list {} does not exist", h.list)))?;
+        let mut reason_ref = h.reason;
         let entry = match (h.entry, q) {
             (EntryRef::Name { key_len, form }, Some(q)) => {
                 names::entry_text(&q.key[..key_len], form)
@@ -474,13 +470,29 @@ impl Artifact {
             (EntryRef::UnknownTld { len }, Some(q)) => {
                 String::from_utf8_lossy(&q.key[..len]).into_owned()
             }
-            (EntryRef::Ip { v6, index }, _) => self.ip_entry_range(v6, index)?.text(),
+            (EntryRef::Ip { v6, index }, _) => {
+                // The entry (and its reason) is read only now, for the texts.
+                let id = if v6 {
+                    SectionId::V6Entries
+                } else {
+                    SectionId::V4Entries
+                };
+                let e = ip_entry_at(self.section(id), v6, index)?;
+                if e.list != h.list {
+                    return Err(Error::corrupt(
+                        id.name(),
+                        "interval points at another list's entry",
+                    ));
+                }
+                reason_ref = e.reason;
+                e.range.text()
+            }
             _ => String::new(),
         };
-        let reason = if h.reason == NO_STR {
+        let reason = if reason_ref == NO_STR {
             list.reason.clone()
         } else {
-            str_at(self.section(SectionId::Strings), h.reason)?.to_owned()
+            str_at(self.section(SectionId::Strings), reason_ref)?.to_owned()
         };
         Ok(Hit {
             list: list.name.clone(),
@@ -489,14 +501,5 @@ impl Artifact {
             reason,
             value: value.text(),
         })
-    }
-
-    pub(crate) fn ip_entry_range(&self, v6: bool, index: u32) -> Result<IpRange> {
-        let id = if v6 {
-            SectionId::V6Entries
-        } else {
-            SectionId::V4Entries
-        };
-        ip_entry_at(self.section(id), v6, index).map(|e| e.range)
     }
 }

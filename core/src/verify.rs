@@ -169,7 +169,20 @@ pub(crate) fn structure(art: &Artifact) -> Result<()> {
             let ok = if v == NO_HITS {
                 true
             } else if v & SINGLE_HIT != 0 {
-                ((v & !SINGLE_HIT) as usize) < n
+                let index = v & SINGLE_ENTRY_MASK;
+                let list = ((v & !SINGLE_HIT) >> SINGLE_LIST_SHIFT) as u16;
+                (index as usize) < n
+                    && ip_entry_at(
+                        art.section(if v6 {
+                            SectionId::V6Entries
+                        } else {
+                            SectionId::V4Entries
+                        }),
+                        v6,
+                        index,
+                    )?
+                    .list
+                        == list
             } else {
                 set_max_entry.get(&v).is_some_and(|&m| (m as usize) < n)
             };

@@ -27,9 +27,20 @@ pub const ITEM_LEN: usize = 8;
 pub const V4_ENTRY_LEN: usize = 16;
 /// Size of one record of the `v6_entries` section.
 pub const V6_ENTRY_LEN: usize = 40;
-/// Bit of an interval value meaning "one hit": the low 31 bits index the
-/// family's entries directly, with no hit set block.
+/// Bit of an interval value meaning "one hit": bits 23 to 30 hold the list
+/// index and bits 0 to 22 the index of the deciding entry in the family's
+/// entries, with no hit set block (and no read of the entry to find its list).
 pub const SINGLE_HIT: u32 = 0x8000_0000;
+/// Shift of the list index in a single-hit interval value.
+pub const SINGLE_LIST_SHIFT: u32 = 23;
+/// Mask of the entry index in a single-hit interval value.
+pub const SINGLE_ENTRY_MASK: u32 = (1 << SINGLE_LIST_SHIFT) - 1;
+
+/// The single-hit interval value for `list` and `entry`, when they fit.
+pub fn single_hit(list: u16, entry: u32) -> Option<u32> {
+    ((list as usize) < MAX_LISTS && entry <= SINGLE_ENTRY_MASK)
+        .then_some(SINGLE_HIT | (list as u32) << SINGLE_LIST_SHIFT | entry)
+}
 /// Most lists one artifact may hold.
 pub const MAX_LISTS: usize = 256;
 
@@ -218,4 +229,20 @@ pub fn ip_entry_at(b: &[u8], v6: bool, index: u32) -> Result<IpEntryRecord> {
         reason,
         range: crate::entry::IpRange { v6, start, end },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_hit_values_fit_or_fall_back() {
+        let v = single_hit(255, SINGLE_ENTRY_MASK).unwrap();
+        assert_eq!(v & SINGLE_HIT, SINGLE_HIT);
+        assert_eq!((v & !SINGLE_HIT) >> SINGLE_LIST_SHIFT, 255);
+        assert_eq!(v & SINGLE_ENTRY_MASK, SINGLE_ENTRY_MASK);
+        assert_ne!(v, NO_HITS, "a single hit is never the empty value");
+        assert_eq!(single_hit(0, SINGLE_ENTRY_MASK + 1), None);
+        assert_eq!(single_hit(256, 0), None);
+    }
 }

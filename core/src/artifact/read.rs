@@ -386,7 +386,10 @@ impl Artifact {
         let mut at = 0;
         for r in covered {
             if b[at.min(r.start)..r.start].iter().any(|&x| x != 0) {
-                return Err(Error::corrupt("header", "non-zero padding between sections"));
+                return Err(Error::corrupt(
+                    "header",
+                    "non-zero padding between sections",
+                ));
             }
             at = at.max(r.end);
         }
