@@ -38,8 +38,9 @@ pub const SINGLE_ENTRY_MASK: u32 = (1 << SINGLE_LIST_SHIFT) - 1;
 
 /// The single-hit interval value for `list` and `entry`, when they fit.
 pub fn single_hit(list: u16, entry: u32) -> Option<u32> {
-    ((list as usize) < MAX_LISTS && entry <= SINGLE_ENTRY_MASK)
-        .then_some(SINGLE_HIT | (list as u32) << SINGLE_LIST_SHIFT | entry)
+    let v = SINGLE_HIT | (list as u32) << SINGLE_LIST_SHIFT | entry;
+    // The one combination that would spell NO_HITS takes a hit set instead.
+    ((list as usize) < MAX_LISTS && entry <= SINGLE_ENTRY_MASK && v != NO_HITS).then_some(v)
 }
 /// Most lists one artifact may hold.
 pub const MAX_LISTS: usize = 256;
@@ -237,11 +238,12 @@ mod tests {
 
     #[test]
     fn single_hit_values_fit_or_fall_back() {
-        let v = single_hit(255, SINGLE_ENTRY_MASK).unwrap();
+        let v = single_hit(255, SINGLE_ENTRY_MASK - 1).unwrap();
         assert_eq!(v & SINGLE_HIT, SINGLE_HIT);
         assert_eq!((v & !SINGLE_HIT) >> SINGLE_LIST_SHIFT, 255);
-        assert_eq!(v & SINGLE_ENTRY_MASK, SINGLE_ENTRY_MASK);
-        assert_ne!(v, NO_HITS, "a single hit is never the empty value");
+        assert_eq!(v & SINGLE_ENTRY_MASK, SINGLE_ENTRY_MASK - 1);
+        // The value that would spell "no hits" is never produced.
+        assert_eq!(single_hit(255, SINGLE_ENTRY_MASK), None);
         assert_eq!(single_hit(0, SINGLE_ENTRY_MASK + 1), None);
         assert_eq!(single_hit(256, 0), None);
     }
