@@ -217,6 +217,34 @@ pub fn address_parts(value: &str, at: usize) -> Result<(String, String), Invalid
     Ok((local, domain))
 }
 
+/// RFC 5321 atext, plus the dot of a dot-string.
+#[inline]
+fn is_atext(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'/'
+                | b'='
+                | b'?'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'{'
+                | b'|'
+                | b'}'
+                | b'~'
+                | b'.'
+        )
+}
+
 /// Normalizes the local part of an address: ASCII lower case, validated.
 ///
 /// Unquoted local parts may hold RFC 5321 atext, dots and UTF-8; quoted ones
@@ -240,7 +268,7 @@ pub fn normalize_local(local: &str) -> Result<String, Invalid> {
             if quoted {
                 !c.is_ascii_control()
             } else {
-                c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c)
+                is_atext(c as u8)
             }
         } else {
             !c.is_control() && !c.is_whitespace()
