@@ -1,5 +1,5 @@
-//! Measuring memory: the process's peak resident set size, and a counting global
-//! allocator that tells how many heap bytes a structure holds.
+//! Measuring a process: its peak resident set size and CPU time, and a counting
+//! global allocator that tells how many heap bytes a structure holds.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +15,18 @@ pub fn peak_rss() -> u64 {
     }
     // ru_maxrss is in kilobytes on Linux.
     ru.ru_maxrss as u64 * 1024
+}
+
+/// CPU time (user + system) this process has used so far, in seconds.
+pub fn cpu_time() -> f64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: RUSAGE_SELF with a valid pointer.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return f64::NAN;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(ru.ru_utime) + secs(ru.ru_stime)
 }
 
 /// A global allocator that forwards to the system allocator and counts the bytes
