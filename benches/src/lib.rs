@@ -26,6 +26,7 @@
 
 pub mod baseline;
 pub mod corpus;
+pub mod criterion_table;
 pub mod generator;
 pub mod ips;
 pub mod measure;
