@@ -22,17 +22,10 @@ struct JsonLine {
 /// Reads a DROP file.
 pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
     let kind = sink.kind();
-    while let Some((n, text)) = lines.next_line()? {
-        let text = match text {
-            Ok(text) => text,
-            Err(bad) => {
-                sink.bad_line(n, bad);
-                continue;
-            }
-        };
+    lines.for_each_text(sink, |sink, n, text| {
         let data = text.trim();
         if data.is_empty() || data.starts_with(';') || data.starts_with('#') {
-            continue;
+            return Ok(());
         }
         if data.starts_with('{') {
             let at = offset_in(text, data);
@@ -41,22 +34,22 @@ pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
                 Err(e) => {
                     let col = column(text, at) - 1 + e.column().max(1) as u64;
                     sink.invalid_at(n, col, format!("not a DROP JSON line: {e}"));
-                    continue;
+                    return Ok(());
                 }
             };
             if line.kind.as_deref() == Some("metadata") {
-                continue;
+                return Ok(());
             }
             let Some(cidr) = line.cidr else {
                 sink.invalid(n, text, at, "DROP JSON line without \"cidr\"");
-                continue;
+                return Ok(());
             };
             let cidr_at = data.find(cidr.as_str()).map_or(at, |i| at + i);
             let parsed = parse_value(kind, cidr.trim(), false, line.sblid);
             if let Some(entry) = sink.entry_at(n, text, cidr_at, parsed) {
                 sink.add(n, entry);
             }
-            continue;
+            return Ok(());
         }
         let (value, sbl) = match data.split_once(';') {
             Some((value, sbl)) => (value.trim(), Some(sbl.trim()).filter(|s| !s.is_empty())),
@@ -64,6 +57,7 @@ pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
         };
         let parsed = parse_value(kind, value, false, sbl.map(str::to_owned));
         sink.take(n, text, value, parsed);
-    }
+        Ok(())
+    })?;
     Ok(())
 }

@@ -10,24 +10,18 @@ use super::sink::Sink;
 /// Reads an IANA TLD file.
 pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
     let kind = sink.kind();
-    while let Some((n, text)) = lines.next_line()? {
-        let text = match text {
-            Ok(text) => text,
-            Err(bad) => {
-                sink.bad_line(n, bad);
-                continue;
-            }
-        };
+    lines.for_each_text(sink, |sink, n, text| {
         let tld = text.trim();
         if tld.is_empty() || tld.starts_with('#') {
-            continue;
+            return Ok(());
         }
         if let Some(space) = tld.find(char::is_whitespace) {
             let at = super::read::offset_in(text, tld) + space;
             sink.invalid(n, text, at, "expected one TLD per line");
-            continue;
+            return Ok(());
         }
         sink.take(n, text, tld, parse_value(kind, tld, false, None));
-    }
+        Ok(())
+    })?;
     Ok(())
 }

@@ -12,31 +12,25 @@ use super::sink::Sink;
 /// Reads RPSL objects.
 pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
     let kind = sink.kind();
-    while let Some((n, text)) = lines.next_line()? {
-        let text = match text {
-            Ok(text) => text,
-            Err(bad) => {
-                sink.bad_line(n, bad);
-                continue;
-            }
-        };
+    lines.for_each_text(sink, |sink, n, text| {
         if text.trim().is_empty()
             || text.starts_with(['%', '#'])
             || text.starts_with([' ', '\t', '+'])
         {
-            continue;
+            return Ok(());
         }
         let Some((name, value)) = attribute(text) else {
             sink.invalid(n, text, 0, "not an RPSL attribute line (`name: value`)");
-            continue;
+            return Ok(());
         };
         if !(name.eq_ignore_ascii_case("route") || name.eq_ignore_ascii_case("route6")) {
-            continue;
+            return Ok(());
         }
         // An end-of-line comment may follow the value.
         let value = value.split('#').next().unwrap_or("").trim();
         sink.take(n, text, value, parse_value(kind, value, false, None));
-    }
+        Ok(())
+    })?;
     Ok(())
 }
 

@@ -19,16 +19,9 @@ pub(crate) fn logical_lines(
 ) -> Result<()> {
     let mut buf = String::new();
     let mut start: Option<u64> = None;
-    while let Some((n, text)) = lines.next_line()? {
-        let text = match text {
-            Ok(text) => text,
-            Err(bad) => {
-                sink.bad_line(n, bad);
-                continue;
-            }
-        };
+    lines.for_each_text(sink, |sink, n, text| {
         if text.trim().is_empty() || is_comment(text) {
-            continue;
+            return Ok(());
         }
         if text.starts_with(char::is_whitespace) {
             if start.is_some() {
@@ -43,7 +36,7 @@ pub(crate) fn logical_lines(
                     "continuation line (it starts with whitespace) with no entry before it",
                 );
             }
-            continue;
+            return Ok(());
         }
         if let Some(s) = start.take() {
             each(sink, s, &buf);
@@ -51,7 +44,8 @@ pub(crate) fn logical_lines(
         buf.clear();
         buf.push_str(text);
         start = Some(n);
-    }
+        Ok(())
+    })?;
     if let Some(s) = start {
         each(sink, s, &buf);
     }

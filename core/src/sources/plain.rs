@@ -10,19 +10,13 @@ use super::sink::Sink;
 /// Reads a `plain` file.
 pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
     let kind = sink.kind();
-    while let Some((n, text)) = lines.next_line()? {
-        let text = match text {
-            Ok(text) => text,
-            Err(bad) => {
-                sink.bad_line(n, bad);
-                continue;
-            }
-        };
+    lines.for_each_text(sink, |sink, n, text| {
         let data = text.trim_start();
         if data.is_empty() || data.starts_with('#') {
-            continue;
+            return Ok(());
         }
         sink.take(n, text, text, parse_entry(kind, text));
-    }
+        Ok(())
+    })?;
     Ok(())
 }

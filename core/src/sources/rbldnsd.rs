@@ -25,21 +25,14 @@ use super::sink::Sink;
 pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
     let kind = sink.kind();
     let mut default_reason: Option<String> = None;
-    while let Some((n, text)) = lines.next_line()? {
-        let text = match text {
-            Ok(text) => text,
-            Err(bad) => {
-                sink.bad_line(n, bad);
-                continue;
-            }
-        };
+    lines.for_each_text(sink, |sink, n, text| {
         let data = text.trim();
         if data.is_empty() || data.starts_with(['#', ';', '$']) {
-            continue;
+            return Ok(());
         }
         if data.starts_with(':') {
             default_reason = value_text(data).map(str::to_owned);
-            continue;
+            return Ok(());
         }
         let (exclude, rest) = match data.strip_prefix('!') {
             Some(rest) => (true, rest.trim_start()),
@@ -71,7 +64,8 @@ pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
         if let Some(entry) = sink.entry_at(n, text, at, parsed) {
             sink.add(n, entry);
         }
-    }
+        Ok(())
+    })?;
     Ok(())
 }
 

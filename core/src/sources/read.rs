@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
+use super::sink::Sink;
 use crate::error::{Error, Result};
 
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
@@ -185,6 +186,22 @@ impl<'r> Lines<'r> {
                 String::from_utf8_lossy(line).into_owned()
             })
             .collect())
+    }
+
+    /// Calls `f(sink, number, text)` for every line that reads as text; a line
+    /// that does not (not UTF-8, too long) is reported to `sink` as invalid.
+    pub fn for_each_text(
+        &mut self,
+        sink: &mut Sink<'_>,
+        mut f: impl FnMut(&mut Sink<'_>, u64, &str) -> Result<()>,
+    ) -> Result<()> {
+        while let Some((n, text)) = self.next_line()? {
+            match text {
+                Ok(text) => f(sink, n, text)?,
+                Err(bad) => sink.bad_line(n, bad),
+            }
+        }
+        Ok(())
     }
 
     /// The next line: its 1-based number and its text, or why it cannot be

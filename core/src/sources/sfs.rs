@@ -22,21 +22,14 @@ pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
         .find(|l| !l.is_empty())
         .is_some_and(|l| l.starts_with('"'));
     let mut row = CsvRow::new();
-    while let Some((n, text)) = lines.next_line()? {
-        let text = match text {
-            Ok(text) => text,
-            Err(bad) => {
-                sink.bad_line(n, bad);
-                continue;
-            }
-        };
+    lines.for_each_text(sink, |sink, n, text| {
         let data = text.trim();
         if data.is_empty() {
-            continue;
+            return Ok(());
         }
         if !csv {
             sink.take(n, text, data, parse_value(kind, data, false, None));
-            continue;
+            return Ok(());
         }
         let at = offset_in(text, data);
         let value = row.first_field(data).trim();
@@ -46,7 +39,8 @@ pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
         if let Some(entry) = sink.entry_at(n, text, value_at, parsed) {
             sink.add(n, entry);
         }
-    }
+        Ok(())
+    })?;
     Ok(())
 }
 
