@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mxlists_core::sources::{self, BuildOptions, BuildReport, FileReport, Format, Manifest};
+use mxlists_core::sources::{self, BuildOptions, BuildReport, FileReport, Manifest};
 use mxlists_core::{Artifact, Verify};
 
 use crate::args::BuildArgs;
@@ -119,20 +119,6 @@ impl Progress {
     }
 }
 
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Auto => "auto",
-        Format::Plain => "plain",
-        Format::Exim => "exim",
-        Format::Postfix => "postfix",
-        Format::Sfs => "sfs",
-        Format::Rbldnsd => "rbldnsd",
-        Format::Drop => "drop",
-        Format::Irr => "irr",
-        Format::Iana => "iana",
-    }
-}
-
 /// Warnings that are not skipped invalid lines.
 fn real_warnings(file: &FileReport) -> u64 {
     file.warning_count.saturating_sub(file.skipped)
@@ -192,9 +178,9 @@ fn print_summary(
     ]);
     for f in &report.files {
         let format = if f.detected {
-            format!("{} (auto)", format_name(f.format))
+            format!("{} (auto)", f.format.as_str())
         } else {
-            format_name(f.format).to_owned()
+            f.format.as_str().to_owned()
         };
         files.row(vec![
             f.path.display().to_string(),
