@@ -135,8 +135,8 @@ struct RawHit {
 
 #[derive(Clone, Copy, Default)]
 struct Level {
-    prefix: usize,
     block: u64,
+    prefix: u16,
     strict: bool,
     at_address: bool,
 }
@@ -348,7 +348,7 @@ impl Artifact {
                 let boundary = (b == b'.' && i < q.domain_len) || (b == b'@' && i == q.domain_len);
                 if boundary && node.is_final() && n < MAX_LEVELS {
                     levels[n] = Level {
-                        prefix: i,
+                        prefix: i as u16,
                         block: out.cat(node.final_output()).value(),
                         strict: b == b'.',
                         at_address: false,
@@ -366,7 +366,7 @@ impl Artifact {
             }
             if node.is_final() && n < MAX_LEVELS {
                 levels[n] = Level {
-                    prefix: q.key.len(),
+                    prefix: q.key.len() as u16,
                     block: out.cat(node.final_output()).value(),
                     strict: false,
                     at_address: q.is_address,
@@ -436,7 +436,7 @@ impl Artifact {
                         emit(RawHit {
                             list,
                             entry: EntryRef::Name {
-                                key_len: level.prefix,
+                                key_len: level.prefix as usize,
                                 form,
                             },
                             reason,

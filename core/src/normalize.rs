@@ -192,6 +192,11 @@ fn classify_inner(value: &str) -> Result<Value, Invalid> {
     if value.is_empty() {
         return Err(Invalid::new(0, "empty value"));
     }
+    if value.as_bytes()[0].is_ascii_digit() {
+        if let Some(v4) = parse_ipv4_fast(value.as_bytes()) {
+            return Ok(Value::Ip(IpAddr::V4(v4)));
+        }
+    }
     if let Some(at) = value.rfind('@') {
         if at == 0 {
             return normalize_domain(&value[1..])
@@ -200,9 +205,6 @@ fn classify_inner(value: &str) -> Result<Value, Invalid> {
         }
         let (local, domain) = address_parts(value, at)?;
         return Ok(Value::Address { local, domain });
-    }
-    if let Some(v4) = parse_ipv4_fast(value.as_bytes()) {
-        return Ok(Value::Ip(IpAddr::V4(v4)));
     }
     if let Some(ip) = parse_ip(value) {
         return Ok(Value::Ip(ip));
