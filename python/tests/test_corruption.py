@@ -2,8 +2,8 @@
 
 A small artifact gets every single-byte flip (XOR 0xFF and XOR 0x01) at every
 offset and every truncation length; each damaged file is opened with
-``mxlists.open``. With the default check (which fully verifies a file this
-small) every damage is refused with ``CorruptArtifactError`` (or
+``mxlists.open``. With the default check (which checks every checksum of a
+file this small) every damage is refused with ``CorruptArtifactError`` (or
 ``UnsupportedVersionError`` when the version field is hit), or the artifact
 answers exactly as the intact one. With ``verify="quick"`` answers may be wrong,
 but the only exceptions are ``mxlists.Error`` subclasses (a Rust panic would
@@ -126,7 +126,8 @@ def test_every_damage_is_refused_or_answers_correctly(intact, expected, tmp_path
         with db:
             assert answers(db) == expected, m
     assert trials == 3 * len(intact)
-    # The default check fully verifies a file this small: nothing damaged opens.
+    # The default check covers every checksum of a file this small: nothing
+    # damaged opens.
     assert refused == trials
 
 

@@ -1,8 +1,8 @@
 //! Exhaustive corruption of a small artifact: every single-byte flip (XOR 0xFF
 //! and XOR 0x01) at every offset, and every truncation length.
 //!
-//! * Opened with the default check ([`Verify::Auto`], which fully verifies a
-//!   file this small), a damaged artifact is refused, or it answers the fixed
+//! * Opened with the default check ([`Verify::Auto`], which checks every
+//!   checksum of a file this small), a damaged artifact is refused, or it answers the fixed
 //!   query set exactly as the intact one does. Never a panic, a hang or a wrong
 //!   answer.
 //! * Opened with [`Verify::Quick`] (what large files get), wrong answers are
@@ -303,7 +303,8 @@ fn every_flip_and_truncation_in_memory_with_the_default_check() {
         },
     );
     assert_clean("auto, in memory", &t, false);
-    // A file this small is fully verified when opened: every damage is refused.
+    // Every checksum of a file this small is checked when opened: every damage
+    // is refused.
     assert_eq!(t.refused, t.trials, "{t:?}");
 }
 
@@ -515,7 +516,7 @@ fn every_flip_and_truncation_through_the_c_library() {
     let len = small_artifact().len() as u64;
     assert_eq!(figure(&summary, "trials"), 3 * len);
     assert_eq!(figure(&summary, "wrong"), 0);
-    // The library opens files this small with the full check.
+    // The library checks every checksum of a file this small when opening it.
     assert_eq!(figure(&summary, "refused"), 3 * len);
 }
 
