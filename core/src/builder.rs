@@ -119,12 +119,7 @@ impl Builder {
     /// Declares a list. Names are `[a-z0-9_-]+` and unique; lists are consulted in
     /// the order they are declared.
     pub fn add_list(&mut self, name: &str, kind: ListKind, reason: Option<&str>) -> Result<ListId> {
-        if name.is_empty()
-            || name.len() > 64
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-        {
+        if !valid_list_name(name) {
             return Err(Error::InvalidList(format!(
                 "list name {name:?} must be 1 to 64 characters of a-z, 0-9, _ and -"
             )));
@@ -525,6 +520,16 @@ impl Builder {
             lists: stats,
         })
     }
+}
+
+/// Whether `name` is a valid list name: 1 to 64 characters of `a-z`, `0-9`, `_`
+/// and `-`.
+pub(crate) fn valid_list_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 fn form_allowed(kind: ListKind, form: NameForm, exclude: bool) -> bool {

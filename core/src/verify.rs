@@ -20,6 +20,15 @@ pub(crate) fn structure(art: &Artifact) -> Result<()> {
         at += 4 + s.len();
     }
     let lists = art.lists();
+    if let Some(l) = lists
+        .iter()
+        .find(|l| !crate::builder::valid_list_name(&l.name))
+    {
+        return Err(Error::corrupt(
+            "lists",
+            format!("invalid list name {:?}", l.name),
+        ));
+    }
     let check_list = |list: usize, names: bool, section: &'static str| -> Result<()> {
         match lists.get(list) {
             Some(l) if l.kind.is_names() == names => Ok(()),
@@ -82,13 +91,11 @@ pub(crate) fn structure(art: &Artifact) -> Result<()> {
         }
         at += 4 + count * ITEM_LEN;
     }
-    let mut n_ips = [0usize; 2];
     for (v6, id, len) in [
         (false, SectionId::V4Entries, V4_ENTRY_LEN),
         (true, SectionId::V6Entries, V6_ENTRY_LEN),
     ] {
         let b = art.section(id);
-        n_ips[v6 as usize] = b.len() / len;
         for i in 0..b.len() / len {
             let e = ip_entry_at(b, v6, i as u32)?;
             check_str(e.reason, id.name())?;
@@ -163,34 +170,53 @@ pub(crate) fn structure(art: &Artifact) -> Result<()> {
             ));
         }
         let values = art.section(va);
-        let n = n_ips[v6 as usize];
+        let entries = art.section(if v6 {
+            SectionId::V6Entries
+        } else {
+            SectionId::V4Entries
+        });
+        let max = if v6 { u128::MAX } else { u32::MAX as u128 };
         for i in 0..starts.len() {
             let v = u32_at(values, i * 4, va.name())?;
-            let ok = if v == NO_HITS {
-                true
+            let (first, last) = (starts[i], starts.get(i + 1).map_or(max, |s| s - 1));
+            // Every (list, entry) an interval names must be a listing of that
+            // list covering the whole interval.
+            let mut items: Vec<(u16, u32)> = Vec::new();
+            if v == NO_HITS {
             } else if v & SINGLE_HIT != 0 {
-                let index = v & SINGLE_ENTRY_MASK;
-                let list = ((v & !SINGLE_HIT) >> SINGLE_LIST_SHIFT) as u16;
-                (index as usize) < n
-                    && ip_entry_at(
-                        art.section(if v6 {
-                            SectionId::V6Entries
-                        } else {
-                            SectionId::V4Entries
-                        }),
-                        v6,
-                        index,
-                    )?
-                    .list
-                        == list
-            } else {
-                set_max_entry.get(&v).is_some_and(|&m| (m as usize) < n)
-            };
-            if !ok {
-                return Err(Error::corrupt(
-                    va.name(),
-                    "reference to a missing hit set or entry",
+                items.push((
+                    ((v & !SINGLE_HIT) >> SINGLE_LIST_SHIFT) as u16,
+                    v & SINGLE_ENTRY_MASK,
                 ));
+            } else {
+                let off = v as usize;
+                if !set_max_entry.contains_key(&v) {
+                    return Err(Error::corrupt(va.name(), "reference to a missing hit set"));
+                }
+                let count = u32_at(sets, off, "hit_sets")? as usize;
+                for k in 0..count {
+                    let item = off + 4 + k * ITEM_LEN;
+                    items.push((
+                        u16_at(sets, item, "hit_sets")?,
+                        u32_at(sets, item + 4, "hit_sets")?,
+                    ));
+                }
+            }
+            for (list, index) in items {
+                let e = ip_entry_at(entries, v6, index)
+                    .map_err(|_| Error::corrupt(va.name(), "reference to a missing entry"))?;
+                if e.list != list
+                    || e.flags & FLAG_EXCLUDE != 0
+                    || e.range.start > first
+                    || e.range.end < last
+                {
+                    return Err(Error::corrupt(
+                        va.name(),
+                        format!(
+                            "interval {first:#x}-{last:#x} names an entry that does not list it"
+                        ),
+                    ));
+                }
             }
         }
     }

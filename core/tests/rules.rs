@@ -288,3 +288,75 @@ fn damaged_files_are_errors() {
     version[8] = 9;
     assert!(Artifact::from_bytes(version).is_err());
 }
+
+/// Rewrites every checksum and the content hash of an artifact after its bytes
+/// were changed, as a writer with a bug (or a tamperer) would leave it.
+fn reseal(bytes: &mut [u8]) {
+    use sha2::Digest;
+    let count = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    for i in 0..count {
+        let at = 64 + i * 32;
+        let off = u64::from_le_bytes(bytes[at + 8..at + 16].try_into().unwrap()) as usize;
+        let len = u64::from_le_bytes(bytes[at + 16..at + 24].try_into().unwrap()) as usize;
+        let sum = xxhash_rust::xxh3::xxh3_64(&bytes[off..off + len]);
+        bytes[at + 24..at + 32].copy_from_slice(&sum.to_le_bytes());
+    }
+    let hash: [u8; 32] = sha2::Sha256::digest(&bytes[64..]).into();
+    bytes[24..56].copy_from_slice(&hash);
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&bytes[..56]);
+    h.update(&bytes[64..64 + count * 32]);
+    bytes[56..64].copy_from_slice(&h.digest().to_le_bytes());
+}
+
+fn section(bytes: &[u8], id: u32) -> std::ops::Range<usize> {
+    let count = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    (0..count)
+        .map(|i| 64 + i * 32)
+        .find(|&at| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) == id)
+        .map(|at| {
+            let off = u64::from_le_bytes(bytes[at + 8..at + 16].try_into().unwrap()) as usize;
+            let len = u64::from_le_bytes(bytes[at + 16..at + 24].try_into().unwrap()) as usize;
+            off..off + len
+        })
+        .unwrap()
+}
+
+#[test]
+fn the_full_check_refuses_resealed_inconsistent_tables() {
+    let mut b = Builder::new();
+    let ips = b.add_list("ips", ListKind::Ip, None).unwrap();
+    b.add_text(ips, "10.0.0.0/8").unwrap();
+    b.add_text(ips, "192.168.0.0/16").unwrap();
+    let good = b.build().unwrap().bytes;
+    Artifact::from_bytes(good.clone())
+        .unwrap()
+        .verify()
+        .unwrap();
+
+    // Swap the two IPv4 entry records: every checksum resealed, the interval
+    // table now names entries that do not cover its intervals.
+    let mut swapped = good.clone();
+    let v4 = section(&swapped, 12);
+    let (a, rest) = swapped[v4.clone()].split_at_mut(16);
+    a.swap_with_slice(&mut rest[..16]);
+    reseal(&mut swapped);
+    let art = Artifact::from_bytes_with(swapped, mxlists_core::Verify::Quick).unwrap();
+    let err = art.verify().unwrap_err().to_string();
+    assert!(err.contains("does not list it"), "{err}");
+
+    // A list name outside the naming rule, resealed.
+    let mut renamed = good;
+    let strings = section(&renamed, 2);
+    let pos = renamed[strings]
+        .windows(3)
+        .position(|w| w == b"ips")
+        .unwrap();
+    let at = section(&renamed, 2).start + pos;
+    renamed[at] = b'I';
+    reseal(&mut renamed);
+    let err = Artifact::from_bytes_with(renamed, mxlists_core::Verify::Full)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("invalid list name"), "{err}");
+}
