@@ -123,9 +123,9 @@ impl mxlists_result {
 /// NUL) and returns a handle on it, or NULL on failure (missing, unreadable or
 /// damaged file; NULL `path`), with the cause in `mxlists_last_error()`.
 ///
-/// Files up to 1 MiB are fully verified when opened; larger files get a check
-/// of their header, directory and list table whose cost does not grow with
-/// their size. Release the handle with `mxlists_close()`.
+/// Files up to 256 KiB have every checksum verified when opened; larger files
+/// get a check of their header, directory and list table whose cost does not
+/// grow with their size. Release the handle with `mxlists_close()`.
 ///
 /// # Safety
 /// `path` is NULL or a NUL-terminated string.

@@ -105,8 +105,9 @@ impl Db {
 }
 
 /// Opens the artifact at `path` and follows it: a file renamed over `path` is
-/// picked up within `check_interval` seconds. `verify` is `"auto"` (full check
-/// of files up to 1 MiB, header and list table above), `"quick"` or `"full"`.
+/// picked up within `check_interval` seconds. `verify` is `"auto"` (every
+/// checksum of files up to 256 KiB, header and list table above), `"quick"` or
+/// `"full"`.
 #[pyfunction]
 #[pyo3(signature = (path, *, verify = "auto", check_interval = 1.0))]
 pub fn open(py: Python<'_>, path: PathBuf, verify: &str, check_interval: f64) -> PyResult<Db> {
