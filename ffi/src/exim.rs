@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::ffi::{c_int, c_uchar};
 use std::fmt::Write as _;
 
-use mxlists_core::{Hit, Outcome};
+use mxlists_core::{Artifact, Error, Hit, Outcome, Selection};
 
 use crate::boundary::{c_bytes, guard};
 use crate::cache;
@@ -75,11 +75,18 @@ pub unsafe extern "C" fn mxl_check(
 ) -> c_int {
     // SAFETY: forwarded from Exim's call, per the contract.
     unsafe {
-        run(yield_ptr, argc, argv, "mxl_check", |out, outcome| {
-            if let Outcome::Listed(hit) = outcome {
-                format_hit(out, &hit);
-            }
-        })
+        run(
+            yield_ptr,
+            argc,
+            argv,
+            "mxl_check",
+            query::check,
+            |out, outcome| {
+                if let Outcome::Listed(hit) = outcome {
+                    format_hit(out, &hit);
+                }
+            },
+        )
     }
 }
 
@@ -98,23 +105,31 @@ pub unsafe extern "C" fn mxl_match(
 ) -> c_int {
     // SAFETY: forwarded from Exim's call, per the contract.
     unsafe {
-        run(yield_ptr, argc, argv, "mxl_match", |out, outcome| {
-            out.extend_from_slice(if outcome.is_listed() { b"yes" } else { b"no" });
-        })
+        run(
+            yield_ptr,
+            argc,
+            argv,
+            "mxl_match",
+            query::matches,
+            |out, listed| {
+                out.extend_from_slice(if listed { b"yes" } else { b"no" });
+            },
+        )
     }
 }
 
 /// The body shared by the Exim functions: reads the arguments, looks the value
-/// up, and lets `render` write the yield.
+/// up with `look`, and lets `render` write the yield.
 ///
 /// # Safety
 /// As for `mxl_check()`.
-unsafe fn run(
+unsafe fn run<T>(
     yield_ptr: *mut *mut c_uchar,
     argc: c_int,
     argv: *mut *mut c_uchar,
     name: &str,
-    render: impl FnOnce(&mut Vec<u8>, Outcome),
+    look: impl FnOnce(&Artifact, &Selection, &[u8]) -> Result<T, Error>,
+    render: impl FnOnce(&mut Vec<u8>, T),
 ) -> c_int {
     guard(
         || {
@@ -125,7 +140,7 @@ unsafe fn run(
                 let mut buf = buf.borrow_mut();
                 buf.clear();
                 // SAFETY: forwarded, per the contract.
-                let outcome = unsafe { lookup(argc, argv, name) };
+                let outcome = unsafe { lookup(argc, argv, name, look) };
                 let code = match outcome {
                     Ok(outcome) => {
                         render(&mut buf, outcome);
@@ -170,7 +185,12 @@ unsafe fn run(
 ///
 /// # Safety
 /// As for `mxl_check()`.
-unsafe fn lookup(argc: c_int, argv: *mut *mut c_uchar, name: &str) -> Result<Outcome, Failure> {
+unsafe fn lookup<T>(
+    argc: c_int,
+    argv: *mut *mut c_uchar,
+    name: &str,
+    look: impl FnOnce(&Artifact, &Selection, &[u8]) -> Result<T, Error>,
+) -> Result<T, Failure> {
     let usage = || {
         Failure(
             ERROR,
@@ -195,7 +215,7 @@ unsafe fn lookup(argc: c_int, argv: *mut *mut c_uchar, name: &str) -> Result<Out
             format!("{name}: {e} in {}", String::from_utf8_lossy(path)),
         )
     })?;
-    query::check(&art, &sel, value).map_err(|e| {
+    look(&art, &sel, value).map_err(|e| {
         Failure(
             DEFER,
             format!(

@@ -1,7 +1,7 @@
 //! What the C API and the Exim functions share: reading a list selection
 //! (`*` or comma-separated names) and a queried value given as raw bytes.
 
-use mxlists_core::{Artifact, Error, Invalid, Outcome, Selection};
+use mxlists_core::{normalize, Artifact, Error, Invalid, Outcome, Selection};
 
 /// Resolves a list selection against `art`: `*` is every list, otherwise a
 /// comma-separated list of names (spaces around names are ignored). An empty
@@ -30,5 +30,14 @@ pub(crate) fn check(art: &Artifact, sel: &Selection, value: &[u8]) -> Result<Out
             offset: e.valid_up_to(),
             message: "value is not UTF-8".to_owned(),
         })),
+    }
+}
+
+/// Whether raw bytes are listed by the selected lists, without making the hit's
+/// texts. Bytes that are not UTF-8, like any malformed value, are not listed.
+pub(crate) fn matches(art: &Artifact, sel: &Selection, value: &[u8]) -> Result<bool, Error> {
+    match std::str::from_utf8(value).ok().map(normalize::classify) {
+        Some(Ok(v)) => art.is_listed(&v, sel),
+        _ => Ok(false),
     }
 }
