@@ -102,6 +102,21 @@ impl Db {
     fn err(&self, e: mxlists_core::Error) -> PyErr {
         to_py_at(e, Some(&self.path))
     }
+
+    /// What one lookup needs: the current artifact, the selection of `lists`
+    /// and the text of `value` (`None` inside when it is not text).
+    fn prepare(
+        &self,
+        value: &Bound<'_, PyAny>,
+        lists: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(Arc<Artifact>, Selection, Text)> {
+        let db = self.handle()?;
+        let names = list_names(lists)?;
+        let value = text(value)?;
+        let art = db.current();
+        let sel = selection(&art, &names).map_err(to_py)?;
+        Ok((art, sel, value))
+    }
 }
 
 /// Opens the artifact at `path` and follows it: a file renamed over `path` is
@@ -154,11 +169,7 @@ impl Db {
         value: &Bound<'_, PyAny>,
         lists: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Hit>> {
-        let db = self.handle()?;
-        let names = list_names(lists)?;
-        let value = text(value)?;
-        let art = db.current();
-        let sel = selection(&art, &names).map_err(to_py)?;
+        let (art, sel, value) = self.prepare(value, lists)?;
         let Some(v) = value.as_str() else {
             return Ok(None);
         };
@@ -175,11 +186,7 @@ impl Db {
         value: &Bound<'_, PyAny>,
         lists: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Hit>> {
-        let db = self.handle()?;
-        let names = list_names(lists)?;
-        let value = text(value)?;
-        let art = db.current();
-        let sel = selection(&art, &names).map_err(to_py)?;
+        let (art, sel, value) = self.prepare(value, lists)?;
         let Some(v) = value.as_str() else {
             return Ok(Vec::new());
         };
