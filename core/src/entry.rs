@@ -127,13 +127,18 @@ impl Entry {
 impl fmt::Display for Entry {
     /// The entry in `plain` syntax: `[!]value[ reason]`. A value that would read
     /// back as something else (starting with `!`, `#` or `<`, or holding
-    /// whitespace, as quoted local parts may) is written as `<value>`.
+    /// whitespace or, for a name, a `:`, as quoted local parts may) is written as
+    /// `<value>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.exclude {
             f.write_str("!")?;
         }
         let value = self.value_text();
-        if value.starts_with(['!', '#', '<']) || value.contains(char::is_whitespace) {
+        let is_name = matches!(self.target, Target::Name { .. });
+        if value.starts_with(['!', '#', '<'])
+            || value.contains(char::is_whitespace)
+            || (is_name && value.contains(':'))
+        {
             write!(f, "<{value}>")?;
         } else {
             f.write_str(&value)?;
@@ -218,10 +223,11 @@ pub fn parse_entry(kind: ListKind, text: &str) -> Result<Parsed, EntryError> {
 
 fn split_reason(kind: ListKind, text: &str) -> (&str, Option<&str>) {
     // `<value>` may hold whitespace (a quoted local part): it ends at its `>`.
+    // A colon right after the `>` (`<key>: reason`) belongs to the value.
     if text.starts_with('<') {
         if let Some(end) = text.find('>') {
-            let rest = text[end + 1..].trim();
-            let rest = rest.strip_prefix(':').map(str::trim).unwrap_or(rest);
+            let after = &text[end + 1..];
+            let rest = after.strip_prefix(':').unwrap_or(after).trim();
             return (&text[..end + 1], Some(rest).filter(|r| !r.is_empty()));
         }
     }
@@ -467,6 +473,9 @@ mod tests {
             (ListKind::Email, "!<!bob@example.com>"),
             (ListKind::Email, "<#tag@example.com>"),
             (ListKind::Email, "<\"john doe\"@example.com> a reason"),
+            (ListKind::Email, "#@s::x"),
+            (ListKind::Email, "<\"a:b\"@example.com>: why"),
+            (ListKind::Email, "<x@example.com> :starts with a colon"),
         ] {
             let parsed = parse_entry(kind, text).unwrap().entry;
             let again = parse_entry(kind, &parsed.to_string()).unwrap().entry;

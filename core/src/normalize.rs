@@ -268,7 +268,8 @@ pub fn normalize_local(local: &str) -> Result<String, Invalid> {
     for (i, c) in local.char_indices() {
         let ok = if c.is_ascii() {
             if quoted {
-                !c.is_ascii_control()
+                // `<` and `>` would end a bracketed `<value>` early.
+                !c.is_ascii_control() && c != '<' && c != '>'
             } else {
                 is_atext(c as u8)
             }
