@@ -19,8 +19,9 @@
 //! (default `1000000`) choose the sizes; data sets are cached under
 //! `target/bench-data/`.
 
+mod common;
+
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
@@ -210,17 +211,9 @@ fn ips(c: &mut Criterion) {
     g.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(30)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .without_plots()
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config();
     targets = names, ips, linear
 }
 criterion_main!(benches);

@@ -4,9 +4,10 @@
 //! and list table ([`Verify::Auto`], which is `Quick` above 1 MiB), and the same
 //! followed by one `check` (the first lookup of a fresh process).
 
+mod common;
+
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mxlists_benches::corpus::{IpSet, NameSet};
@@ -58,17 +59,9 @@ fn open(c: &mut Criterion) {
     g.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(30)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .without_plots()
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config();
     targets = open
 }
 criterion_main!(benches);
