@@ -3,14 +3,20 @@
 # and end-to-end tests (CLI, C library, real Exim), the Python package through a
 # real pip install, and every fuzz target briefly.
 #
-# Needs: Rust (stable, plus nightly and cargo-fuzz for the fuzz step), a C
-# compiler, python3; Exim (exim4-daemon-heavy), valgrind and tinycdb for the
-# tests that use them (they skip with a message when absent, and fail under
-# CI=true). `.ci/run` installs all of it.
+# On a fresh Debian machine with only Rust it first installs what the tests
+# need (tests/install-deps.sh: Exim, valgrind, tinycdb, dig, rbldnsd, dnsperf,
+# Postfix's tools unpacked, nightly and cargo-fuzz, the Python venv); set
+# MXLISTS_SKIP_INSTALL=1 to skip that step. Tests whose tools are missing skip
+# with a message, and fail under CI=true. `.ci/run` calls this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
+
+if [ "${MXLISTS_SKIP_INSTALL:-0}" != 1 ]; then
+    step "install what the tests need"
+    tests/install-deps.sh
+fi
 
 step "format"
 cargo fmt --all --check
