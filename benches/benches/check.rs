@@ -29,7 +29,7 @@ use mxlists_benches::baseline::{FstProbe, HashSetProbe, IpLinearScan, LinearScan
 use mxlists_benches::corpus::{read_lines, IpSet, NameSet};
 use mxlists_benches::ips::IpEntry;
 use mxlists_benches::QueryClass;
-use mxlists_core::normalize::{classify, Value};
+use mxlists_core::Query;
 use mxlists_core::{Artifact, Selection};
 
 /// Size of the sets the linear scans run on.
@@ -117,11 +117,11 @@ fn names(c: &mut Criterion) {
         for (what, qs) in &queries {
             rotate(&mut g, &format!("{what}/mxlists"), qs, |q| art.check(q));
             rotate(&mut g, &format!("{what}/mxlists-lookup"), qs, |q| {
-                classify(q).map(|v| art.lookup(&v, &all).map(|h| h.is_some()))
+                Query::parse(q).map(|v| art.find(&v, &all).map(|h| h.is_some()))
             });
-            let values: Vec<Value> = qs.iter().map(|q| classify(q).expect("valid")).collect();
+            let values: Vec<Query> = qs.iter().map(|q| Query::parse(q).expect("valid")).collect();
             rotate(&mut g, &format!("{what}/mxlists-value"), &values, |v| {
-                art.lookup(v, &all).map(|h| h.is_some())
+                art.find(v, &all).map(|h| h.is_some())
             });
             let mut buf = String::new();
             rotate(&mut g, &format!("{what}/ahash-set"), qs, |q| {
@@ -173,14 +173,15 @@ fn ips(c: &mut Criterion) {
                     art.check(q)
                 });
                 rotate(&mut g, &format!("{fam}-{class}/mxlists-lookup"), qs, |q| {
-                    classify(q).map(|v| art.lookup(&v, &all).map(|h| h.is_some()))
+                    Query::parse(q).map(|v| art.find(&v, &all).map(|h| h.is_some()))
                 });
-                let values: Vec<Value> = qs.iter().map(|q| classify(q).expect("valid")).collect();
+                let values: Vec<Query> =
+                    qs.iter().map(|q| Query::parse(q).expect("valid")).collect();
                 rotate(
                     &mut g,
                     &format!("{fam}-{class}/mxlists-value"),
                     &values,
-                    |v| art.lookup(v, &all).map(|h| h.is_some()),
+                    |v| art.find(v, &all).map(|h| h.is_some()),
                 );
             }
         }

@@ -59,20 +59,7 @@ impl IpRange {
 
     /// The range in `plain` syntax: an address, a CIDR block, or `first-last`.
     pub fn text(&self) -> String {
-        let mut s = String::with_capacity(if self.v6 { 44 } else { 18 });
-        normalize::push_ip(&mut s, normalize::u128_to_ip(self.start, self.v6));
-        match self.prefix_len() {
-            Some(len) if len == self.bits() => {}
-            Some(len) => {
-                s.push('/');
-                s.push_str(&len.to_string());
-            }
-            None => {
-                s.push('-');
-                normalize::push_ip(&mut s, normalize::u128_to_ip(self.end, self.v6));
-            }
-        }
-        s
+        self.to_string()
     }
 
     /// The prefix length when the range is exactly one CIDR block.
@@ -98,8 +85,15 @@ impl IpRange {
 }
 
 impl fmt::Display for IpRange {
+    /// The range in `plain` syntax, written without allocating.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text())
+        let ip = |v: u128| normalize::IpText(normalize::u128_to_ip(v, self.v6));
+        write!(f, "{}", ip(self.start))?;
+        match self.prefix_len() {
+            Some(len) if len == self.bits() => Ok(()),
+            Some(len) => write!(f, "/{len}"),
+            None => write!(f, "-{}", ip(self.end)),
+        }
     }
 }
 

@@ -76,3 +76,19 @@ impl FromStr for ListKind {
             })
     }
 }
+
+/// Whether `name` is a valid list name: 1 to 64 characters of `a-z`, `0-9`, `_`
+/// and `-`. The one definition of the rule, for manifests, builders and
+/// artifacts alike.
+pub fn valid_list_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// The error text for an invalid list name.
+pub fn invalid_list_name_message(name: &str) -> String {
+    format!("list name {name:?} must be 1 to 64 characters of a-z, 0-9, _ and -")
+}

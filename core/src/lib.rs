@@ -6,8 +6,8 @@
 //! Data flows one way. Entries are parsed ([`entry`]) and normalized
 //! ([`normalize`]); the [`Builder`] resolves duplicates, exclusions and
 //! specificity and lays out the [`Artifact`]; a query takes the same road back:
-//! normalize, one walk over the name FST ([`names`]), or one search of an IP
-//! interval table ([`ranges`]).
+//! normalize ([`Query`]), one probe per level of the hashed name tables
+//! ([`names`]), or one search of an IP table.
 //!
 //! ```
 //! use mxlists_core::{Artifact, Builder, ListKind, Outcome};
@@ -35,30 +35,41 @@
 //! assert!(matches!(art.check("a@@b").unwrap(), Outcome::Invalid(_)));
 //! ```
 #![deny(unsafe_code)]
+// Each record's writer lives beside its reader; without the build side the
+// writers are unused.
+#![cfg_attr(not(feature = "build"), allow(dead_code))]
 
 pub mod artifact;
-mod builder;
-mod db;
+#[cfg(feature = "build")]
+mod build;
+#[cfg(feature = "build")]
 mod diff;
 mod dump;
 pub mod entry;
 mod error;
-mod guard;
+mod ip;
 mod kind;
+mod lookup;
 pub mod names;
 pub mod normalize;
-pub mod ranges;
+mod query;
 mod reload;
+#[cfg(feature = "build")]
 pub mod sources;
 mod verify;
 
-pub use artifact::{write_atomic, Artifact, ListInfo, Verify};
-pub use builder::{Builder, Built, ListId, ListStats};
-pub use db::{AllOutcome, Hit, HitRef, Outcome, Selection};
+#[cfg(feature = "build")]
+pub use artifact::write_atomic;
+pub use artifact::{Artifact, ListInfo, Verify, AUTO_VERIFY_LIMIT, MAX_LISTS};
+#[cfg(feature = "build")]
+pub use build::{Builder, Built, ListId, ListStats};
+#[cfg(feature = "build")]
 pub use diff::{diff, ListDiff};
 pub use entry::{parse_entry, Entry, EntryError, IpRange, Target};
 pub use error::{Error, Location, Result};
-pub use kind::ListKind;
+pub use kind::{valid_list_name, ListKind};
+pub use lookup::{AllOutcome, EntryText, Hit, HitRef, Outcome, Selection};
 pub use names::NameForm;
 pub use normalize::{Invalid, Value};
+pub use query::{Query, QueryKind};
 pub use reload::{Db, DEFAULT_CHECK_INTERVAL};

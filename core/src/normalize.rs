@@ -31,14 +31,14 @@ pub struct Invalid {
 }
 
 impl Invalid {
-    fn new(offset: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn new(offset: usize, message: impl Into<String>) -> Self {
         Invalid {
             offset,
             message: message.into(),
         }
     }
 
-    fn shift(mut self, by: usize) -> Self {
+    pub(crate) fn shift(mut self, by: usize) -> Self {
         self.offset += by;
         self
     }
@@ -126,14 +126,28 @@ pub fn push_ip(out: &mut String, ip: IpAddr) {
 }
 
 fn write_ip(f: &mut fmt::Formatter<'_>, ip: IpAddr) -> fmt::Result {
-    let mut s = String::with_capacity(15);
-    push_ip(&mut s, ip);
-    f.write_str(&s)
+    write!(f, "{}", IpText(ip))
+}
+
+/// Displays an IP address as [`push_ip`] writes it, without allocating.
+#[derive(Clone, Copy, Debug)]
+pub struct IpText(pub IpAddr);
+
+impl fmt::Display for IpText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => {
+                let [a, b, c, d] = v4.octets();
+                write!(f, "{a}.{b}.{c}.{d}")
+            }
+            IpAddr::V6(v6) => write!(f, "{v6}"),
+        }
+    }
 }
 
 /// Parses a dotted-quad IPv4 address exactly as the standard library does (four
 /// decimal octets, no leading zeros), without its general machinery.
-fn parse_ipv4_fast(s: &[u8]) -> Option<Ipv4Addr> {
+pub(crate) fn parse_ipv4_fast(s: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
     let mut i = 0;
     for (n, octet) in octets.iter_mut().enumerate() {
@@ -184,32 +198,40 @@ pub fn unwrap_value(text: &str) -> (&str, usize) {
 /// parses as an IP address (optionally in brackets) makes an IP, anything else a
 /// domain. A value that starts with `@` is the domain after it.
 pub fn classify(text: &str) -> Result<Value, Invalid> {
-    let (value, offset) = unwrap_value(text);
-    classify_inner(value).map_err(|e| e.shift(offset))
+    crate::query::Query::parse(text).map(|q| q.to_value())
 }
 
-fn classify_inner(value: &str) -> Result<Value, Invalid> {
-    if value.is_empty() {
-        return Err(Invalid::new(0, "empty value"));
-    }
-    if value.as_bytes()[0].is_ascii_digit() {
-        if let Some(v4) = parse_ipv4_fast(value.as_bytes()) {
-            return Ok(Value::Ip(IpAddr::V4(v4)));
+/// Room for any normalized name: a local part, `@`, and a domain.
+pub const NAME_CAP: usize = MAX_LOCAL + 1 + MAX_DOMAIN;
+
+/// A normalized name being written: a fixed buffer on the stack, so that
+/// normalizing a query allocates nothing (only IDNA conversion of a Unicode
+/// domain does).
+#[derive(Clone)]
+pub(crate) struct NameBuf {
+    pub(crate) bytes: [u8; NAME_CAP],
+    pub(crate) len: usize,
+}
+
+impl NameBuf {
+    pub(crate) const fn new() -> Self {
+        NameBuf {
+            bytes: [0; NAME_CAP],
+            len: 0,
         }
     }
-    if let Some(at) = value.rfind('@') {
-        if at == 0 {
-            return normalize_domain(&value[1..])
-                .map(Value::Domain)
-                .map_err(|e| e.shift(1));
-        }
-        let (local, domain) = address_parts(value, at)?;
-        return Ok(Value::Address { local, domain });
+
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
     }
-    if let Some(ip) = parse_ip(value) {
-        return Ok(Value::Ip(ip));
+
+    /// Appends `b`; the callers' length checks keep it within the buffer.
+    #[inline]
+    fn push(&mut self, b: u8) {
+        self.bytes[self.len] = b;
+        self.len += 1;
     }
-    normalize_domain(value).map(Value::Domain)
 }
 
 /// Splits and normalizes `local@domain`, `at` being the offset of the last `@`.
@@ -252,6 +274,13 @@ fn is_atext(b: u8) -> bool {
 /// Unquoted local parts may hold RFC 5321 atext, dots and UTF-8; quoted ones
 /// (`"john doe"`) any printable character.
 pub fn normalize_local(local: &str) -> Result<String, Invalid> {
+    let mut buf = NameBuf::new();
+    local_into(local, &mut buf)?;
+    Ok(String::from_utf8(buf.as_bytes().to_vec()).expect("a normalized local part is UTF-8"))
+}
+
+/// Normalizes a local part into `out` (see [`normalize_local`]).
+pub(crate) fn local_into(local: &str, out: &mut NameBuf) -> Result<(), Invalid> {
     if local.is_empty() {
         return Err(Invalid::new(0, "empty local part"));
     }
@@ -264,11 +293,26 @@ pub fn normalize_local(local: &str) -> Result<String, Invalid> {
             ),
         ));
     }
-    let quoted = local.len() >= 2 && local.starts_with('"') && local.ends_with('"');
+    let bytes = local.as_bytes();
+    let quoted = bytes.len() >= 2 && bytes[0] == b'"' && bytes[bytes.len() - 1] == b'"';
+    if bytes.is_ascii() {
+        for (i, &b) in bytes.iter().enumerate() {
+            let ok = if quoted {
+                // `<` and `>` would end a bracketed `<value>` early.
+                !b.is_ascii_control() && b != b'<' && b != b'>'
+            } else {
+                is_atext(b)
+            };
+            if !ok {
+                return Err(bad_local_char(i, b as char));
+            }
+            out.push(b.to_ascii_lowercase());
+        }
+        return Ok(());
+    }
     for (i, c) in local.char_indices() {
         let ok = if c.is_ascii() {
             if quoted {
-                // `<` and `>` would end a bracketed `<value>` early.
                 !c.is_ascii_control() && c != '<' && c != '>'
             } else {
                 is_atext(c as u8)
@@ -277,13 +321,21 @@ pub fn normalize_local(local: &str) -> Result<String, Invalid> {
             !c.is_control() && !c.is_whitespace()
         };
         if !ok {
-            return Err(Invalid::new(
-                i,
-                format!("character {c:?} is not allowed in a local part"),
-            ));
+            return Err(bad_local_char(i, c));
         }
     }
-    Ok(local.to_ascii_lowercase())
+    for &b in bytes {
+        out.push(b.to_ascii_lowercase());
+    }
+    Ok(())
+}
+
+#[cold]
+fn bad_local_char(at: usize, c: char) -> Invalid {
+    Invalid::new(
+        at,
+        format!("character {c:?} is not allowed in a local part"),
+    )
 }
 
 /// Normalizes a domain: one trailing dot stripped, IDNA A-labels, ASCII lower
@@ -291,37 +343,56 @@ pub fn normalize_local(local: &str) -> Result<String, Invalid> {
 /// length (at most 253 octets). An all-numeric top-level label is refused: such a
 /// name is a malformed IP address.
 pub fn normalize_domain(domain: &str) -> Result<String, Invalid> {
+    let mut buf = NameBuf::new();
+    domain_into(domain, &mut buf)?;
+    Ok(String::from_utf8(buf.as_bytes().to_vec()).expect("a normalized domain is ASCII"))
+}
+
+/// Normalizes a domain into `out` (see [`normalize_domain`]).
+pub(crate) fn domain_into(domain: &str, out: &mut NameBuf) -> Result<(), Invalid> {
     let d = domain.strip_suffix('.').unwrap_or(domain);
     if d.is_empty() {
         return Err(Invalid::new(0, "empty domain"));
     }
-    let ascii = if d.is_ascii() {
-        d.to_ascii_lowercase()
-    } else {
-        if let Some((i, c)) = d
-            .char_indices()
-            .find(|(_, c)| c.is_whitespace() || c.is_control())
-        {
-            return Err(Invalid::new(
-                i,
-                format!("character {c:?} is not allowed in a domain"),
-            ));
+    let start = out.len;
+    if d.is_ascii() {
+        if d.len() > MAX_DOMAIN {
+            return Err(too_long(d.len()));
         }
-        idna::domain_to_ascii(d).map_err(|_| {
-            Invalid::new(
-                0,
-                format!("{d:?} is not a valid internationalized domain name"),
-            )
-        })?
-    };
-    check_ascii_domain(&ascii).map_err(|e| {
-        if d.is_ascii() {
-            e
-        } else {
-            unicode_offset(e, d, &ascii)
+        for &b in d.as_bytes() {
+            out.push(b.to_ascii_lowercase());
         }
+        let ascii = std::str::from_utf8(&out.bytes[start..out.len]).expect("ASCII");
+        return check_ascii_domain(ascii);
+    }
+    if let Some((i, c)) = d
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace() || c.is_control())
+    {
+        return Err(Invalid::new(
+            i,
+            format!("character {c:?} is not allowed in a domain"),
+        ));
+    }
+    let ascii = idna::domain_to_ascii(d).map_err(|_| {
+        Invalid::new(
+            0,
+            format!("{d:?} is not a valid internationalized domain name"),
+        )
     })?;
-    Ok(ascii)
+    check_ascii_domain(&ascii).map_err(|e| unicode_offset(e, d, &ascii))?;
+    for &b in ascii.as_bytes() {
+        out.push(b);
+    }
+    Ok(())
+}
+
+#[cold]
+fn too_long(len: usize) -> Invalid {
+    Invalid::new(
+        MAX_DOMAIN,
+        format!("domain is {len} octets long (at most {MAX_DOMAIN})"),
+    )
 }
 
 /// Maps an error at an offset of `ascii`, the A-label form of `d`, back to `d`:
@@ -356,10 +427,7 @@ fn check_ascii_domain(d: &str) -> Result<(), Invalid> {
         return Err(Invalid::new(0, "empty domain"));
     }
     if d.len() > MAX_DOMAIN {
-        return Err(Invalid::new(
-            MAX_DOMAIN,
-            format!("domain is {} octets long (at most {MAX_DOMAIN})", d.len()),
-        ));
+        return Err(too_long(d.len()));
     }
     let mut start = 0;
     for label in d.split('.') {

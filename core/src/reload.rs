@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
-use crate::artifact::read::FileStamp;
+use crate::artifact::FileStamp;
 use crate::artifact::{Artifact, Verify};
 use crate::error::{Error, Result};
 

@@ -1,222 +1,284 @@
-//! The structural half of [`Artifact::verify`]: every table is walked and every
-//! reference checked, so that a verified artifact cannot send a lookup astray.
+//! The structural half of [`Artifact::verify`]: every table is decoded and
+//! every reference checked, so that a verified artifact cannot send a lookup
+//! astray. Each part checks what its own reader relies on.
 
-use crate::artifact::format::*;
+use std::collections::HashSet;
+
+use crate::artifact::lists::ListInfo;
+use crate::artifact::section::SectionId;
+use crate::artifact::strings::{self, str_at, NO_STR};
 use crate::artifact::Artifact;
-use crate::error::{Error, Result};
-use crate::guard::guarded;
+use crate::error::Result;
+use crate::ip::{Family, IpTable, EXCLUDE, PIECE, REASON};
 use crate::kind::ListKind;
+use crate::names::addresses::AddressTable;
+use crate::names::domains::DomainTable;
+use crate::names::lines::OVERFLOW;
+use crate::names::postings::{self, Block};
 use crate::names::NameForm;
-use crate::ranges::build_index;
+use crate::normalize;
 
 pub(crate) fn structure(art: &Artifact) -> Result<()> {
-    guarded(|| art.fst.verify())
-        .map_err(|_| Error::corrupt("names", "damaged name table"))?
-        .map_err(|e| Error::corrupt("names", e.to_string()))?;
     let strings = art.section(SectionId::Strings);
-    let mut at = 0usize;
-    while at < strings.len() {
-        let s = str_at(strings, at as u32)?;
-        at += 4 + s.len();
-    }
+    strings::validate(strings)?;
     let lists = art.lists();
-    if let Some(l) = lists
-        .iter()
-        .find(|l| !crate::builder::valid_list_name(&l.name))
-    {
-        return Err(Error::corrupt(
-            "lists",
-            format!("invalid list name {:?}", l.name),
-        ));
-    }
-    let check_list = |list: usize, names: bool, section: &'static str| -> Result<()> {
-        match lists.get(list) {
-            Some(l) if l.kind.is_names() == names => Ok(()),
-            _ => Err(Error::corrupt(
-                section,
-                format!("entry for list {list} of the wrong kind"),
-            )),
-        }
-    };
-    let check_str = |r: u32, section: &'static str| -> Result<()> {
-        if r != NO_STR {
-            str_at(strings, r)
-                .map_err(|_| Error::corrupt(section, format!("bad string reference {r}")))?;
-        }
-        Ok(())
-    };
-    // Names and their postings (every key decoded through dump's reader).
+    let blocks = postings::validate(
+        art.section(SectionId::Postings),
+        art.section(SectionId::PostingIndex),
+        lists,
+        strings,
+    )?;
     let mut counts = vec![(0u64, 0u64); lists.len()];
-    art.for_each_entry(&mut |list, e| {
-        let names = matches!(e.target, crate::entry::Target::Name { .. });
-        check_list(list, names, if names { "postings" } else { "v4_entries" })?;
-        if let crate::entry::Target::Name { form, .. } = e.target {
-            let kind = lists[list].kind;
-            let ok = match form {
-                NameForm::Address => kind == ListKind::Email,
-                NameForm::KnownTld => kind == ListKind::KnownTlds && !e.exclude,
-                _ => kind != ListKind::KnownTlds || e.exclude,
-            };
-            if !ok {
-                return Err(Error::corrupt(
-                    "postings",
-                    "entry form does not suit its list",
-                ));
-            }
+    names(art, blocks, &mut counts)?;
+    for fam in [Family::V4, Family::V6] {
+        ip_table(&art.ip_table(fam), lists, strings, &mut counts)?;
+    }
+    for (l, (entries, exclusions)) in lists.iter().zip(counts) {
+        if l.entries != entries || l.exclusions != exclusions {
+            return Err(SectionId::Lists.corrupt(format!(
+                "list {:?} counts {} entries and {} exclusions, the tables {entries} and {exclusions}",
+                l.name, l.entries, l.exclusions
+            )));
         }
-        if e.exclude {
-            counts[list].1 += 1;
+    }
+    Ok(())
+}
+
+/// Counts a block's entries and exclusions per list; checks that it holds only
+/// address entries (`address`) or none.
+fn count_block(art: &Artifact, block: u32, address: bool, counts: &mut [(u64, u64)]) -> Result<()> {
+    let b = Block::at(
+        art.section(SectionId::Postings),
+        art.section(SectionId::PostingIndex),
+        block,
+    )?;
+    for p in b.items() {
+        let p = p?;
+        if (p.form == NameForm::Address) != address {
+            return Err(SectionId::Postings
+                .corrupt(format!("block {block} mixes address and domain entries")));
+        }
+        let c = &mut counts[p.list as usize];
+        if p.exclude {
+            c.1 += 1;
         } else {
-            counts[list].0 += 1;
+            c.0 += 1;
+        }
+    }
+    Ok(())
+}
+
+fn names(art: &Artifact, blocks: u32, counts: &mut [(u64, u64)]) -> Result<()> {
+    let params = &art.names;
+    let domains = art.domains();
+    let dl = SectionId::DomainLines;
+    let mut seen: HashSet<&[u8]> = HashSet::new();
+    let mut by_id: Vec<bool> = vec![false; params.address_domains as usize];
+    let mut lines_bytes = domains.lines;
+    domains.for_each(|r, line, overflowed| {
+        let name = std::str::from_utf8(r.name).ok();
+        if name
+            .and_then(|n| normalize::normalize_domain(n).ok())
+            .as_deref()
+            != name
+        {
+            return Err(dl.corrupt(format!("line {line} holds an invalid domain")));
+        }
+        if !seen.insert(r.name) {
+            return Err(dl.corrupt(format!("domain in line {line} appears twice")));
+        }
+        let homes = domains.homes(DomainTable::hash(params.domain_seed, r.name));
+        let placed = if overflowed {
+            line == homes[0] && flag(lines_bytes, line) & OVERFLOW != 0
+        } else {
+            homes.contains(&line)
+        };
+        if !placed {
+            return Err(dl.corrupt(format!("a record of line {line} is misplaced")));
+        }
+        if let Some(b) = r.block {
+            if b >= blocks {
+                return Err(dl.corrupt(format!("line {line} names block {b}")));
+            }
+            count_block(art, b, false, counts)?;
+        }
+        if let Some(d) = r.id {
+            match by_id.get_mut(d as usize) {
+                Some(slot) if !*slot => *slot = true,
+                _ => return Err(dl.corrupt(format!("line {line} has a bad domain number {d}"))),
+            }
         }
         Ok(())
     })?;
-    for (l, (entries, exclusions)) in lists.iter().zip(counts) {
-        if l.entries != entries || l.exclusions != exclusions {
-            return Err(Error::corrupt(
-                "lists",
-                format!("counts of list {:?} do not match its entries", l.name),
-            ));
+    if by_id.iter().any(|&x| !x) {
+        return Err(dl.corrupt("a domain number is missing"));
+    }
+
+    let addresses = art.addresses();
+    let al = SectionId::AddressLines;
+    if params.address_lines > 0 && params.default_block >= blocks {
+        return Err(SectionId::NameParams.corrupt("bad default block"));
+    }
+    lines_bytes = addresses.lines;
+    let mut keys: Vec<(u64, u64)> = Vec::new();
+    let mut local = Vec::with_capacity(64);
+    addresses.for_each(|r, line, overflowed| {
+        local.clear();
+        params
+            .code
+            .decode(r.code, &mut local)
+            .ok_or_else(|| al.corrupt(format!("bad code in line {line}")))?;
+        let text = std::str::from_utf8(&local).ok();
+        if text
+            .and_then(|t| normalize::normalize_local(t).ok())
+            .as_deref()
+            != text
+        {
+            return Err(al.corrupt(format!("line {line} holds an invalid local part")));
+        }
+        let hash = AddressTable::hash(addresses.seed, &local);
+        let d = addresses.domain_of(&r, hash, line);
+        if d >= u64::from(params.address_domains) {
+            return Err(al.corrupt(format!("an address of line {line} is at no domain")));
+        }
+        if overflowed && flag(lines_bytes, line) & OVERFLOW == 0 {
+            return Err(SectionId::AddressOverflow.corrupt(format!("line {line} is not flagged")));
+        }
+        if r.block >= blocks {
+            return Err(al.corrupt(format!("line {line} names block {}", r.block)));
+        }
+        count_block(art, r.block, true, counts)?;
+        keys.push((d, xxhash_rust::xxh3::xxh3_64(r.code)));
+        Ok(())
+    })?;
+    // An address appears once: equal (domain, code hash) pairs are compared
+    // exactly.
+    keys.sort_unstable();
+    if keys.windows(2).any(|w| w[0] == w[1]) {
+        let mut codes: HashSet<(u64, Vec<u8>)> = HashSet::new();
+        let mut twice = false;
+        addresses.for_each(|r, line, _| {
+            local.clear();
+            params.code.decode(r.code, &mut local);
+            let d = addresses.domain_of(&r, AddressTable::hash(addresses.seed, &local), line);
+            twice |= !codes.insert((d, r.code.to_vec()));
+            Ok(())
+        })?;
+        if twice {
+            return Err(al.corrupt("an address appears twice"));
         }
     }
-    let postings = art.section(SectionId::Postings);
-    let mut at = 0usize;
-    while at < postings.len() {
-        let count = u32_at(postings, at, "postings")? as usize;
-        for i in 0..count {
-            check_str(
-                u32_at(postings, at + 4 + i * ITEM_LEN + 4, "postings")?,
-                "postings",
-            )?;
+    Ok(())
+}
+
+fn flag(lines: &[u8], line: u32) -> u8 {
+    lines.get(line as usize * 64).copied().unwrap_or(0)
+}
+
+fn ip_table(
+    t: &IpTable<'_>,
+    lists: &[ListInfo],
+    strings: &[u8],
+    counts: &mut [(u64, u64)],
+) -> Result<()> {
+    let [index_id, records_id, reasons_id, ranges_id, parents_id] = t.fam.sections();
+    let n = t.len();
+    let mut stack: Vec<usize> = Vec::new();
+    let (mut reasons, mut ranges, mut parents) = (0usize, 0usize, 0usize);
+    let mut prev: Option<(u128, u128, u8)> = None;
+    let mut pieces: HashSet<(u8, u128, u128, bool)> = HashSet::new();
+    for i in 0..n {
+        let r = t.record(i)?;
+        let end = t.fam.block_end(r.start, r.plen);
+        let host_mask = end - r.start;
+        if r.start & host_mask != 0 {
+            return Err(records_id.corrupt(format!("record {i} is not a CIDR block")));
         }
-        at += 4 + count * ITEM_LEN;
-    }
-    for (v6, id, len) in [
-        (false, SectionId::V4Entries, V4_ENTRY_LEN),
-        (true, SectionId::V6Entries, V6_ENTRY_LEN),
-    ] {
-        let b = art.section(id);
-        for i in 0..b.len() / len {
-            let e = ip_entry_at(b, v6, i as u32)?;
-            check_str(e.reason, id.name())?;
-            if !v6 && e.range.end > u32::MAX as u128 {
-                return Err(Error::corrupt(
-                    id.name(),
-                    "IPv4 entry beyond the IPv4 space",
-                ));
+        if lists.get(r.list as usize).map(|l| l.kind) != Some(ListKind::Ip) {
+            return Err(records_id.corrupt(format!(
+                "record {i} names list {} of the wrong kind",
+                r.list
+            )));
+        }
+        let key = (r.start, u128::MAX - end, r.list);
+        if prev.is_some_and(|p| p > key) {
+            return Err(records_id.corrupt(format!("record {i} is out of order")));
+        }
+        prev = Some(key);
+        while let Some(&top) = stack.last() {
+            let tr = t.record(top)?;
+            if t.fam.block_end(tr.start, tr.plen) >= end {
+                break;
             }
+            stack.pop();
         }
-    }
-    // Hit sets: items name IP lists; entry indexes are checked per family below.
-    let sets = art.section(SectionId::HitSets);
-    let mut set_max_entry = std::collections::HashMap::new();
-    let mut at = 0usize;
-    while at < sets.len() {
-        let count = u32_at(sets, at, "hit_sets")? as usize;
-        let mut max_entry = 0u32;
-        for i in 0..count {
-            let item = at + 4 + i * ITEM_LEN;
-            check_list(u16_at(sets, item, "hit_sets")? as usize, false, "hit_sets")?;
-            max_entry = max_entry.max(u32_at(sets, item + 4, "hit_sets")?);
+        if t.parent(i, &r)? != stack.last().copied() {
+            return Err(records_id.corrupt(format!("record {i} has the wrong parent")));
         }
-        set_max_entry.insert(at as u32, max_entry);
-        at += 4 + count * ITEM_LEN;
-    }
-    // Interval tables.
-    for (v6, idx, st, va) in [
-        (
-            false,
-            SectionId::V4Index,
-            SectionId::V4Starts,
-            SectionId::V4Values,
-        ),
-        (
-            true,
-            SectionId::V6Index,
-            SectionId::V6Starts,
-            SectionId::V6Values,
-        ),
-    ] {
-        let starts_b = art.section(st);
-        if starts_b.is_empty() {
-            continue;
+        stack.push(i);
+        if r.parent == 0xff {
+            parents += 1;
         }
-        let width = if v6 { 16 } else { 4 };
-        let starts: Vec<u128> = (0..starts_b.len() / width)
-            .map(|i| {
-                if v6 {
-                    u128_at(starts_b, i * 16, st.name())
+        let why = t.reason(i, &r)?;
+        if r.flags & REASON != 0 {
+            reasons += 1;
+            if why == NO_STR {
+                return Err(reasons_id.corrupt(format!("record {i} has no reason")));
+            }
+            str_at(strings, why)?;
+        }
+        let exclude = r.flags & EXCLUDE != 0;
+        let c = &mut counts[r.list as usize];
+        if r.flags & PIECE != 0 {
+            ranges += 1;
+            let whole = t.entry_range(i, &r)?;
+            if whole.start > r.start || whole.end < end || whole.prefix_len().is_some() {
+                return Err(ranges_id.corrupt(format!("record {i} has a bad range")));
+            }
+            if pieces.insert((r.list, whole.start, whole.end, exclude)) {
+                if exclude {
+                    c.1 += 1;
                 } else {
-                    u32_at(starts_b, i * 4, st.name()).map(u128::from)
-                }
-            })
-            .collect::<Result<_>>()?;
-        if starts[0] != 0 || starts.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(Error::corrupt(
-                st.name(),
-                "interval starts are not increasing from 0",
-            ));
-        }
-        let k = crate::ranges::stored_index_bits(art.section(idx).len())
-            .ok_or_else(|| Error::corrupt(idx.name(), "bad index size"))?;
-        let index: Vec<u8> = build_index(&starts, if v6 { 128 } else { 32 }, k)
-            .into_iter()
-            .flat_map(u32::to_le_bytes)
-            .collect();
-        if index != art.section(idx) {
-            return Err(Error::corrupt(
-                idx.name(),
-                "index does not match the interval starts",
-            ));
-        }
-        let values = art.section(va);
-        let entries = art.section(if v6 {
-            SectionId::V6Entries
-        } else {
-            SectionId::V4Entries
-        });
-        let max = if v6 { u128::MAX } else { u32::MAX as u128 };
-        for i in 0..starts.len() {
-            let v = u32_at(values, i * 4, va.name())?;
-            let (first, last) = (starts[i], starts.get(i + 1).map_or(max, |s| s - 1));
-            // Every (list, entry) an interval names must be a listing of that
-            // list covering the whole interval.
-            let mut items: Vec<(u16, u32)> = Vec::new();
-            if v == NO_HITS {
-            } else if v & SINGLE_HIT != 0 {
-                items.push((
-                    ((v & !SINGLE_HIT) >> SINGLE_LIST_SHIFT) as u16,
-                    v & SINGLE_ENTRY_MASK,
-                ));
-            } else {
-                let off = v as usize;
-                if !set_max_entry.contains_key(&v) {
-                    return Err(Error::corrupt(va.name(), "reference to a missing hit set"));
-                }
-                let count = u32_at(sets, off, "hit_sets")? as usize;
-                for k in 0..count {
-                    let item = off + 4 + k * ITEM_LEN;
-                    items.push((
-                        u16_at(sets, item, "hit_sets")?,
-                        u32_at(sets, item + 4, "hit_sets")?,
-                    ));
+                    c.0 += 1;
                 }
             }
-            for (list, index) in items {
-                let e = ip_entry_at(entries, v6, index)
-                    .map_err(|_| Error::corrupt(va.name(), "reference to a missing entry"))?;
-                if e.list != list
-                    || e.flags & FLAG_EXCLUDE != 0
-                    || e.range.start > first
-                    || e.range.end < last
-                {
-                    return Err(Error::corrupt(
-                        va.name(),
-                        format!(
-                            "interval {first:#x}-{last:#x} names an entry that does not list it"
-                        ),
-                    ));
-                }
+        } else if exclude {
+            c.1 += 1;
+        } else {
+            c.0 += 1;
+        }
+    }
+    for (id, rows, row_len, table) in [
+        (reasons_id, reasons, 8, t.reasons),
+        (ranges_id, ranges, t.fam.range_row_len(), t.ranges),
+        (parents_id, parents, 8, t.parents),
+    ] {
+        if table.len() != rows * row_len {
+            return Err(id.corrupt("rows for records that do not need them"));
+        }
+        let mut last = None;
+        for row in table.chunks_exact(row_len) {
+            let rec = u32::from_le_bytes(row[..4].try_into().expect("4 bytes"));
+            if last.is_some_and(|l| l >= rec) {
+                return Err(id.corrupt("rows out of order"));
+            }
+            last = Some(rec);
+        }
+    }
+    if n > 0 {
+        let slots = 1usize << t.k;
+        let bits = t.fam.bits();
+        let mut i = 0usize;
+        for h in 0..=slots {
+            while i < n && t.k > 0 && ((t.record(i)?.start >> (bits - t.k)) as usize) < h {
+                i += 1;
+            }
+            if h == slots {
+                i = n;
+            }
+            let stored = crate::artifact::wire::u32_at(t.index, h * 4, index_id)? as usize;
+            if stored != i {
+                return Err(index_id.corrupt(format!("slot {h} is wrong")));
             }
         }
     }

@@ -94,6 +94,13 @@ fn model_hits(lists: &[ModelList], value: &Value) -> Vec<(String, String, String
                                 continue;
                             }
                         }
+                        NameForm::Exact => {
+                            if domain == dom {
+                                dom.split('.').count()
+                            } else {
+                                continue;
+                            }
+                        }
                     };
                     let blocks = e.exclude || *form == NameForm::KnownTld;
                     let form_order = match form {
@@ -101,6 +108,7 @@ fn model_hits(lists: &[ModelList], value: &Value) -> Vec<(String, String, String
                         NameForm::Subdomains => 2,
                         NameForm::Address => 3,
                         NameForm::KnownTld => 4,
+                        NameForm::Exact => 5,
                     };
                     let better = match best {
                         None => true,

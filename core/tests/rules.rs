@@ -334,16 +334,16 @@ fn the_full_check_refuses_resealed_inconsistent_tables() {
         .verify()
         .unwrap();
 
-    // Swap the two IPv4 entry records: every checksum resealed, the interval
-    // table now names entries that do not cover its intervals.
+    // Swap the two IPv4 records: every checksum resealed, the table is now
+    // out of order (a search would miss records).
     let mut swapped = good.clone();
-    let v4 = section(&swapped, 12);
-    let (a, rest) = swapped[v4.clone()].split_at_mut(16);
-    a.swap_with_slice(&mut rest[..16]);
+    let v4 = section(&swapped, 11);
+    let (a, rest) = swapped[v4.clone()].split_at_mut(8);
+    a.swap_with_slice(&mut rest[..8]);
     reseal(&mut swapped);
     let art = Artifact::from_bytes_with(swapped, mxlists_core::Verify::Quick).unwrap();
     let err = art.verify().unwrap_err().to_string();
-    assert!(err.contains("does not list it"), "{err}");
+    assert!(err.contains("out of order"), "{err}");
 
     // A list name outside the naming rule, resealed.
     let mut renamed = good;

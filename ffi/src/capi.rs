@@ -5,10 +5,12 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::path::Path;
 
-use mxlists_core::{Db, Outcome};
+use std::fmt::Write as _;
+
+use mxlists_core::{Db, Error, HitRef, Selection};
 
 use crate::boundary::{c_bytes, guard};
-use crate::query;
+use crate::query::{self, Answer, Fixed};
 
 /// `mxlists_check()`: no selected list lists the value.
 pub const MXLISTS_NOT_LISTED: c_int = 0;
@@ -108,6 +110,24 @@ fn put(dst: &mut [c_char], s: &str) -> bool {
 }
 
 impl mxlists_result {
+    /// Fills in a hit: texts read from the artifact and the query, written
+    /// straight into the struct.
+    fn fill_hit(&mut self, hit: &HitRef<'_>) -> Result<(), Error> {
+        self.status = MXLISTS_LISTED;
+        let mut cut = put(&mut self.list, hit.list());
+        cut |= put(&mut self.kind, hit.kind().as_str());
+        let mut entry = [0u8; MXLISTS_ENTRY_SIZE - 1];
+        let mut w = Fixed::new(&mut entry);
+        let _ = write!(w, "{}", hit.entry()?);
+        cut |= w.cut;
+        let written = w.written();
+        // What Fixed kept ends at a character boundary.
+        cut |= put(&mut self.entry, std::str::from_utf8(written).unwrap_or(""));
+        cut |= put(&mut self.reason, hit.reason()?);
+        self.truncated = c_int::from(cut);
+        Ok(())
+    }
+
     fn fill(&mut self, status: c_int, hit: Option<(&str, &str, &str)>, reason: &str) {
         self.status = status;
         let (list, kind, entry) = hit.unwrap_or(("", "", ""));
@@ -213,12 +233,13 @@ pub unsafe extern "C" fn mxlists_check(
     out: *mut mxlists_result,
 ) -> c_int {
     // Both closures may write the result; each takes the pointer anew.
-    let answer = |status: c_int, hit: Option<(&str, &str, &str)>, reason: &str| {
+    let failed = |message: &str| {
+        set_last_error(message);
         // SAFETY: NULL or valid for one result, per the contract.
         if let Some(out) = unsafe { out.as_mut() } {
-            out.fill(status, hit, reason);
+            out.fill(MXLISTS_ERROR, None, "");
         }
-        status
+        MXLISTS_ERROR
     };
     guard(
         || {
@@ -227,41 +248,52 @@ pub unsafe extern "C" fn mxlists_check(
             let db = unsafe { db.as_ref() };
             // SAFETY: NULL or NUL-terminated, per the contract.
             let (value, lists) = unsafe { (c_bytes(value), c_bytes(lists)) };
-            match lookup(db, lists, value) {
-                Ok(Outcome::Listed(hit)) => answer(
-                    MXLISTS_LISTED,
-                    Some((&hit.list, hit.kind.as_str(), &hit.entry)),
-                    &hit.reason,
-                ),
-                Ok(Outcome::NotListed) => answer(MXLISTS_NOT_LISTED, None, ""),
-                Ok(Outcome::Invalid(why)) => answer(MXLISTS_INVALID, None, &why.message),
-                Err(message) => {
-                    set_last_error(&message);
-                    answer(MXLISTS_ERROR, None, "")
-                }
-            }
+            // SAFETY: NULL or valid for one result, per the contract.
+            let out = unsafe { out.as_mut() };
+            check(db, lists, value, out).unwrap_or_else(|m| failed(&m))
         },
-        |message| {
-            set_last_error(&message);
-            answer(MXLISTS_ERROR, None, "")
-        },
+        |message| failed(&message),
     )
 }
 
-/// The lookup behind `mxlists_check()`, on arguments already read.
-fn lookup(
+/// The lookup behind `mxlists_check()`, on arguments already read: the
+/// allocation-free path from the value's bytes to the result's texts.
+fn check(
     db: Option<&mxlists_db>,
     lists: Option<&[u8]>,
     value: Option<&[u8]>,
-) -> Result<Outcome, String> {
+    out: Option<&mut mxlists_result>,
+) -> Result<c_int, String> {
     let db = db.ok_or("mxlists_check: db is NULL")?;
     let value = value.ok_or("mxlists_check: value is NULL")?;
     let art = db.db.current();
     let sel = match lists {
-        None => mxlists_core::Selection::all(),
-        Some(spec) => query::selection(&art, spec).map_err(|e| e.to_string())?,
+        None => Selection::all(),
+        Some(spec) => query::cached_selection(&art, spec).map_err(|e| e.to_string())?,
     };
-    query::check(&art, &sel, value).map_err(|e| e.to_string())
+    query::answer(&art, &sel, value, |answer| {
+        Ok(match answer {
+            Answer::Listed(hit) => {
+                if let Some(out) = out {
+                    out.fill_hit(&hit)?;
+                }
+                MXLISTS_LISTED
+            }
+            Answer::NotListed => {
+                if let Some(out) = out {
+                    out.fill(MXLISTS_NOT_LISTED, None, "");
+                }
+                MXLISTS_NOT_LISTED
+            }
+            Answer::Invalid(why) => {
+                if let Some(out) = out {
+                    out.fill(MXLISTS_INVALID, None, &why.message);
+                }
+                MXLISTS_INVALID
+            }
+        })
+    })
+    .map_err(|e| e.to_string())
 }
 
 /// The reason the last failing call of this thread failed, as a NUL-terminated

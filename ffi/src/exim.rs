@@ -10,11 +10,11 @@ use std::cell::RefCell;
 use std::ffi::{c_int, c_uchar};
 use std::fmt::Write as _;
 
-use mxlists_core::{Artifact, Error, Hit, Outcome, Selection};
+use mxlists_core::{Artifact, Error, HitRef, Selection};
 
 use crate::boundary::{c_bytes, guard};
 use crate::cache;
-use crate::query;
+use crate::query::{self, Answer, Fixed};
 
 /// Exim's `OK`: the expansion goes on with `*yield`.
 const OK: c_int = 0;
@@ -80,11 +80,11 @@ pub unsafe extern "C" fn mxl_check(
             argc,
             argv,
             "mxl_check",
-            query::check,
-            |out, outcome| {
-                if let Outcome::Listed(hit) = outcome {
-                    format_hit(out, &hit);
-                }
+            |art, sel, value, out| {
+                query::answer(art, sel, value, |answer| match answer {
+                    Answer::Listed(hit) => format_hit(out, &hit),
+                    _ => Ok(()),
+                })
             },
         )
     }
@@ -110,26 +110,26 @@ pub unsafe extern "C" fn mxl_match(
             argc,
             argv,
             "mxl_match",
-            query::matches,
-            |out, listed| {
+            |art, sel, value, out| {
+                let listed = query::matches(art, sel, value)?;
                 out.extend_from_slice(if listed { b"yes" } else { b"no" });
+                Ok(())
             },
         )
     }
 }
 
-/// The body shared by the Exim functions: reads the arguments, looks the value
-/// up with `look`, and lets `render` write the yield.
+/// The body shared by the Exim functions: reads the arguments, and lets
+/// `look` look the value up and write the yield.
 ///
 /// # Safety
 /// As for `mxl_check()`.
-unsafe fn run<T>(
+unsafe fn run(
     yield_ptr: *mut *mut c_uchar,
     argc: c_int,
     argv: *mut *mut c_uchar,
     name: &str,
-    look: impl FnOnce(&Artifact, &Selection, &[u8]) -> Result<T, Error>,
-    render: impl FnOnce(&mut Vec<u8>, T),
+    look: impl FnOnce(&Artifact, &Selection, &[u8], &mut Vec<u8>) -> Result<(), Error>,
 ) -> c_int {
     guard(
         || {
@@ -140,13 +140,15 @@ unsafe fn run<T>(
                 let mut buf = buf.borrow_mut();
                 buf.clear();
                 // SAFETY: forwarded, per the contract.
-                let outcome = unsafe { lookup(argc, argv, name, look) };
+                let outcome = unsafe {
+                    lookup(argc, argv, name, |art, sel, value| {
+                        look(art, sel, value, &mut buf)
+                    })
+                };
                 let code = match outcome {
-                    Ok(outcome) => {
-                        render(&mut buf, outcome);
-                        OK
-                    }
+                    Ok(()) => OK,
                     Err(Failure(code, message)) => {
+                        buf.clear();
                         buf.extend_from_slice(message.replace('\0', "\\0").as_bytes());
                         code
                     }
@@ -209,7 +211,7 @@ unsafe fn lookup<T>(
     let db = cache::db(path)
         .map_err(|e| Failure(DEFER, format!("{name}: cannot open artifact: {e}")))?;
     let art = db.current();
-    let sel = query::selection(&art, lists).map_err(|e| {
+    let sel = query::cached_selection(&art, lists).map_err(|e| {
         Failure(
             ERROR,
             format!("{name}: {e} in {}", String::from_utf8_lossy(path)),
@@ -226,46 +228,50 @@ unsafe fn lookup<T>(
     })
 }
 
-/// Writes `list=NAME entry=ENTRY reason="REASON"`.
-fn format_hit(out: &mut Vec<u8>, hit: &Hit) {
-    let mut s = String::with_capacity(32 + hit.list.len() + hit.entry.len() + hit.reason.len());
-    s.push_str("list=");
-    push_value(&mut s, &hit.list, false);
-    s.push_str(" entry=");
-    push_value(&mut s, &hit.entry, false);
-    s.push_str(" reason=");
-    push_value(&mut s, &hit.reason, true);
-    out.extend_from_slice(s.as_bytes());
+/// Writes `list=NAME entry=ENTRY reason="REASON"`, reading the texts from the
+/// artifact and the query as it goes.
+fn format_hit(out: &mut Vec<u8>, hit: &HitRef<'_>) -> Result<(), Error> {
+    out.extend_from_slice(b"list=");
+    push_value(out, hit.list(), false);
+    out.extend_from_slice(b" entry=");
+    let mut entry = [0u8; 1024];
+    let mut w = Fixed::new(&mut entry);
+    let _ = write!(w, "{}", hit.entry()?);
+    push_value(out, std::str::from_utf8(w.written()).unwrap_or(""), false);
+    out.extend_from_slice(b" reason=");
+    push_value(out, hit.reason()?, true);
+    Ok(())
 }
 
 /// Appends `v` as a value that Exim's `${extract}` reads back unchanged: bare
 /// when it is non-empty and holds no space, quote, backslash or control
 /// character (and `quote` is false), otherwise in double quotes with `"` and
 /// `\` escaped and control characters as `\xHH`.
-fn push_value(s: &mut String, v: &str, quote: bool) {
+fn push_value(out: &mut Vec<u8>, v: &str, quote: bool) {
     let plain = !quote
         && !v.is_empty()
         && !v
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '\\');
     if plain {
-        s.push_str(v);
+        out.extend_from_slice(v.as_bytes());
         return;
     }
-    s.push('"');
-    for c in v.chars() {
-        match c {
-            '"' | '\\' => {
-                s.push('\\');
-                s.push(c);
-            }
-            c if c.is_ascii_control() => {
-                let _ = write!(s, "\\x{:02x}", c as u32);
-            }
-            c => s.push(c),
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for &b in v.as_bytes() {
+        match b {
+            b'"' | b'\\' => out.extend_from_slice(&[b'\\', b]),
+            b if b.is_ascii_control() => out.extend_from_slice(&[
+                b'\\',
+                b'x',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 15) as usize],
+            ]),
+            b => out.push(b),
         }
     }
-    s.push('"');
+    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -273,9 +279,9 @@ mod tests {
     use super::*;
 
     fn quoted(v: &str, quote: bool) -> String {
-        let mut s = String::new();
+        let mut s = Vec::new();
         push_value(&mut s, v, quote);
-        s
+        String::from_utf8(s).unwrap()
     }
 
     #[test]

@@ -77,7 +77,7 @@ def test_info(db, artifact):
         "exclusions": 2,
         "bytes": db.lists[2].bytes,
     }
-    assert "names" in info["sections"] and sum(info["sections"].values()) < info["size"]
+    assert "domain_lines" in info["sections"] and sum(info["sections"].values()) < info["size"]
 
 
 def test_content_hash_matches_build_report(tmp_path):

@@ -240,8 +240,8 @@ fn check_loop(
     for _ in 0..rounds {
         for q in &qs {
             let hit = if lookup {
-                match mxlists_core::normalize::classify(q) {
-                    Ok(v) => art.lookup(&v, &all)?.is_some(),
+                match mxlists_core::Query::parse(q) {
+                    Ok(v) => art.find(&v, &all)?.is_some(),
                     Err(_) => false,
                 }
             } else {

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::artifact::{Artifact, Verify};
-use crate::builder::ListStats;
+use crate::build::ListStats;
 use crate::error::{Error, Result};
 
 /// One list's change in entry count (listings and exclusions).

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::builder::{Builder, ListId};
+use crate::build::{Builder, ListId};
 use crate::error::{Error, Location, Result};
 
 use super::read::{with_content, with_source, Lines};

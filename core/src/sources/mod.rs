@@ -45,7 +45,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::builder::{Built, ListStats};
+use crate::build::{Built, ListStats};
 use crate::error::{Location, Result};
 use crate::kind::ListKind;
 

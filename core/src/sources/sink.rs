@@ -1,7 +1,7 @@
 //! Where the entries of one source file go: into the builder's list, with every
 //! invalid line and every warning recorded at its file:line:column.
 
-use crate::builder::{Builder, ListId};
+use crate::build::{Builder, ListId};
 use crate::entry::{Entry, EntryError, Parsed};
 use crate::error::{Location, MAX_SHOWN_INVALID};
 use crate::kind::ListKind;

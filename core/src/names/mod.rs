@@ -1,9 +1,20 @@
-//! Name keys: where a domain or address becomes the reversed key stored in the FST
-//! (`user@sub.example.com` → `com.example.sub@user`), and back.
+//! Names: the forms a name entry takes, the keys entries are sorted by, and the
+//! two hashed tables that answer name lookups.
 //!
-//! Reversing the labels puts every parent domain of a name on the path to its key,
-//! so one walk over the query key passes the TLD, each parent domain, the domain
-//! and the exact address, in that order.
+//! An entry's key has its labels **reversed** (`user@sub.example.com` →
+//! `com.example.sub@user`), so that sorting keys groups a domain with its
+//! subdomains and addresses (the order of `dump`). The tables themselves hold
+//! names as written: the domain table every domain with entries or addresses
+//! ([`domains`]), the address table every address, its local part coded
+//! ([`code`]) and its domain implied by where it is stored ([`addresses`]).
+
+pub(crate) mod addresses;
+pub(crate) mod code;
+pub(crate) mod domains;
+pub(crate) mod lines;
+pub(crate) mod overflow;
+pub(crate) mod params;
+pub(crate) mod postings;
 
 /// Appends the key of `domain` (labels reversed, joined by `.`) to `out`.
 pub fn push_domain_key(domain: &str, out: &mut Vec<u8>) {
@@ -58,6 +69,9 @@ pub enum NameForm {
     Address,
     /// A TLD of a `known_tlds` list.
     KnownTld,
+    /// `=example.com`: the domain itself (and any address at it), never a
+    /// subdomain.
+    Exact,
 }
 
 impl NameForm {
@@ -67,6 +81,7 @@ impl NameForm {
             NameForm::Subdomains => 2,
             NameForm::Address => 3,
             NameForm::KnownTld => 4,
+            NameForm::Exact => 5,
         }
     }
 
@@ -76,18 +91,30 @@ impl NameForm {
             2 => NameForm::Subdomains,
             3 => NameForm::Address,
             4 => NameForm::KnownTld,
+            5 => NameForm::Exact,
             _ => return None,
         })
     }
 
     /// Whether an entry of this form on a key applies to a query that reached the
-    /// key; `strict` is true when the query name is a strict subdomain of the key.
+    /// key; `strict` is true when the query name is a strict subdomain of the key,
+    /// `at_address` when the key is the queried address itself.
     pub fn applies(self, strict: bool, at_address: bool) -> bool {
         match self {
             NameForm::Domain => !at_address,
             NameForm::Subdomains => strict,
             NameForm::Address => at_address,
             NameForm::KnownTld => !at_address,
+            NameForm::Exact => !strict && !at_address,
+        }
+    }
+
+    /// What the entry text of this form puts before the domain (`*.`, `=`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            NameForm::Subdomains => "*.",
+            NameForm::Exact => "=",
+            _ => "",
         }
     }
 }
@@ -102,8 +129,8 @@ pub fn entry_text(key: &[u8], form: NameForm) -> String {
     if let Some(local) = local {
         out.extend_from_slice(local);
         out.push(b'@');
-    } else if form == NameForm::Subdomains {
-        out.extend_from_slice(b"*.");
+    } else {
+        out.extend_from_slice(form.prefix().as_bytes());
     }
     for (i, label) in dom.rsplit(|&b| b == b'.').enumerate() {
         if i > 0 {

@@ -1,0 +1,295 @@
+//! Writing the name sections: posting blocks, the domain table, the address
+//! table (with its local-part code) and their parameters.
+
+use std::collections::BTreeMap;
+
+use crate::artifact::wire::varint_len;
+use crate::error::{Error, Result};
+use crate::names::addresses::{AddressRecord, AddressTable, MAX_INLINE_CODE};
+use crate::names::code::{CodeModel, CODE_CAP};
+use crate::names::domains::{DomainRecord, DomainTable};
+use crate::names::lines::{self, Slot, LINE_ROOM};
+use crate::names::overflow;
+use crate::names::params::NameParams;
+use crate::names::postings::{Posting, PostingsWriter};
+use crate::names::{self as names_mod, NameForm};
+
+/// Seed of the domain table's hash.
+const DOMAIN_SEED: u64 = 0x6d78_6c69_7374_7364; // "mxlistsd"
+/// Seed of the address table's hash.
+const ADDRESS_SEED: u64 = 0x6d78_6c69_7374_7361; // "mxlistsa"
+
+/// One folded name entry: sorted by key, then list, then form.
+pub(super) struct NameItem<'a> {
+    /// The reversed key (see [`crate::names`]).
+    pub key: &'a [u8],
+    pub list: u16,
+    pub form: NameForm,
+    pub exclude: bool,
+    /// String reference or `NO_STR`.
+    pub reason: u32,
+}
+
+/// The name sections and each list's share of their bytes.
+pub(super) struct NameSections {
+    pub postings: Vec<u8>,
+    pub posting_index: Vec<u8>,
+    pub params: Vec<u8>,
+    pub domain_lines: Vec<u8>,
+    pub domain_overflow: Vec<u8>,
+    pub address_lines: Vec<u8>,
+    pub address_overflow: Vec<u8>,
+    pub list_bytes: Vec<u64>,
+}
+
+#[derive(Default)]
+struct DomainEntry {
+    block: Option<u32>,
+    has_addresses: bool,
+}
+
+struct AddressEntry {
+    domain: String,
+    /// Offset and length of the local part in the arena.
+    local: (usize, usize),
+    block: u32,
+}
+
+/// Writes the name sections of `items` for an artifact of `lists` lists.
+pub(super) fn write(items: &[NameItem<'_>], lists: usize) -> Result<NameSections> {
+    let mut postings = PostingsWriter::default();
+    let mut domains: BTreeMap<String, DomainEntry> = BTreeMap::new();
+    let mut addresses: Vec<AddressEntry> = Vec::new();
+    let mut locals: Vec<u8> = Vec::new();
+    // Each block's lists, to share the bytes of the records using it.
+    let mut block_lists: Vec<Vec<u16>> = Vec::new();
+    let mut block = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        let key = items[i].key;
+        block.clear();
+        while i < items.len() && items[i].key == key {
+            let it = &items[i];
+            block.push(Posting {
+                list: it.list,
+                form: it.form,
+                exclude: it.exclude,
+                reason: it.reason,
+            });
+            i += 1;
+        }
+        let id = postings.add(&block);
+        if id as usize == block_lists.len() {
+            let mut l: Vec<u16> = block.iter().map(|p| p.list).collect();
+            l.dedup();
+            block_lists.push(l);
+        }
+        let (domain, local) = names_mod::key_parts(key);
+        match local {
+            Some(local) => {
+                domains.entry(domain.clone()).or_default().has_addresses = true;
+                let at = locals.len();
+                locals.extend_from_slice(local.as_bytes());
+                addresses.push(AddressEntry {
+                    domain,
+                    local: (at, local.len()),
+                    block: id,
+                });
+            }
+            None => domains.entry(domain).or_default().block = Some(id),
+        }
+    }
+    let (postings, posting_index, number) = postings.finish();
+    let mut list_weight = vec![0u64; lists];
+    let mut weigh = |provisional: u32, size: usize| {
+        for &l in &block_lists[provisional as usize] {
+            list_weight[l as usize] += size as u64;
+        }
+    };
+
+    // Domains: numbered by name among those listed addresses are at.
+    let mut ids: BTreeMap<&str, u32> = BTreeMap::new();
+    for (name, e) in &domains {
+        if e.has_addresses {
+            let d = ids.len() as u32;
+            ids.insert(name, d);
+        }
+    }
+    let address_domains = ids.len() as u32;
+    let drecs: Vec<DomainRecord<'_>> = domains
+        .iter()
+        .map(|(name, e)| DomainRecord {
+            name: name.as_bytes(),
+            block: e.block.map(|b| number[b as usize]),
+            id: ids.get(name.as_str()).copied(),
+        })
+        .collect();
+    let mut scratch = Vec::new();
+    let dsizes: Vec<u16> = drecs
+        .iter()
+        .map(|r| {
+            scratch.clear();
+            r.write(&mut scratch);
+            scratch.len() as u16
+        })
+        .collect();
+    for ((_, e), &size) in domains.iter().zip(&dsizes) {
+        if let Some(b) = e.block {
+            weigh(b, size as usize);
+        }
+    }
+    let domain_lines = if drecs.is_empty() {
+        0
+    } else {
+        lines::line_count(dsizes.iter().map(|&s| s as usize).sum())
+    };
+    let dhomes: Vec<[u32; 2]> = drecs
+        .iter()
+        .map(|r| lines::home_lines(DomainTable::hash(DOMAIN_SEED, r.name), domain_lines))
+        .collect();
+    let dslots = lines::place(&dsizes, &dhomes, domain_lines);
+    let (domain_lines_bytes, doverflow) =
+        lines::write_lines(&dhomes, &dslots, domain_lines, |i, _, out| {
+            drecs[i].write(out)
+        });
+    let mut doverflow: Vec<(u32, Vec<u8>)> = doverflow
+        .into_iter()
+        .map(|i| {
+            let mut rec = Vec::new();
+            drecs[i].write(&mut rec);
+            (dhomes[i][0], rec)
+        })
+        .collect();
+    doverflow.sort_by_key(|(line, _)| *line);
+
+    // Addresses: local parts coded, placed by local-part hash and domain number.
+    let code = CodeModel::train(
+        addresses
+            .iter()
+            .map(|a| &locals[a.local.0..a.local.0 + a.local.1]),
+    );
+    let mut codes: Vec<u8> = Vec::new();
+    let mut code_at: Vec<(u32, u8)> = Vec::with_capacity(addresses.len());
+    let mut buf = [0u8; CODE_CAP];
+    for a in &addresses {
+        let local = &locals[a.local.0..a.local.0 + a.local.1];
+        let n = code
+            .encode(local, &mut buf)
+            .ok_or_else(|| Error::InvalidList("a local part cannot be coded".into()))?;
+        code_at.push((
+            u32::try_from(codes.len())
+                .map_err(|_| Error::InvalidList("local parts over 4 GiB".into()))?,
+            n as u8,
+        ));
+        codes.extend_from_slice(&buf[..n]);
+    }
+    let code_of = |i: usize| {
+        let (at, n) = code_at[i];
+        &codes[at as usize..at as usize + n as usize]
+    };
+    let mut uses = vec![0u64; number.len()];
+    for a in &addresses {
+        uses[number[a.block as usize] as usize] += 1;
+    }
+    let default_block = (0..uses.len())
+        .max_by_key(|&b| (uses[b], std::cmp::Reverse(b)))
+        .unwrap_or(0) as u32;
+    let domain_id = |a: &AddressEntry| ids[a.domain.as_str()];
+    let inline_size = |i: usize, high: u32| -> u16 {
+        let n = code_of(i).len();
+        if n > MAX_INLINE_CODE {
+            return u16::MAX;
+        }
+        let block = number[addresses[i].block as usize];
+        let ext = if block != default_block || high != 0 {
+            varint_len(u64::from(block)) + varint_len(u64::from(high))
+        } else {
+            0
+        };
+        (1 + n + ext) as u16
+    };
+    let address_lines = if addresses.is_empty() {
+        0
+    } else {
+        let total: usize = (0..addresses.len())
+            .map(|i| match inline_size(i, 0) {
+                u16::MAX => 0,
+                s => s as usize,
+            })
+            .sum();
+        lines::line_count(total).max(1)
+    };
+    let hashes: Vec<u64> = addresses
+        .iter()
+        .map(|a| AddressTable::hash(ADDRESS_SEED, &locals[a.local.0..a.local.0 + a.local.1]))
+        .collect();
+    let ahomes: Vec<[u32; 2]> = addresses
+        .iter()
+        .zip(&hashes)
+        .map(|(a, &h)| AddressTable::lines_of(h, domain_id(a), address_lines))
+        .collect();
+    let high = |a: &AddressEntry| domain_id(a).checked_div(address_lines).unwrap_or(0);
+    let asizes: Vec<u16> = (0..addresses.len())
+        .map(|i| inline_size(i, high(&addresses[i])))
+        .collect();
+    let record = |i: usize, choice: u8| AddressRecord {
+        choice,
+        code: code_of(i),
+        block: number[addresses[i].block as usize],
+        high: high(&addresses[i]),
+    };
+    let aslots = lines::place(&asizes, &ahomes, address_lines);
+    let (address_lines_bytes, aoverflow) =
+        lines::write_lines(&ahomes, &aslots, address_lines, |i, choice, out| {
+            record(i, choice).write_inline(default_block, out)
+        });
+    for (i, a) in addresses.iter().enumerate() {
+        let size = match aslots[i] {
+            Slot::Line { .. } => asizes[i] as usize,
+            Slot::Overflow => 1 + code_of(i).len() + 2,
+        };
+        weigh(a.block, size);
+    }
+    let mut aoverflow: Vec<(u32, Vec<u8>)> = aoverflow
+        .into_iter()
+        .map(|i| {
+            let mut rec = Vec::new();
+            record(i, 0).write_overflow(&mut rec);
+            (ahomes[i][0], rec)
+        })
+        .collect();
+    aoverflow.sort_by_key(|(line, _)| *line);
+
+    let params = NameParams {
+        domain_lines,
+        domain_seed: DOMAIN_SEED,
+        address_lines,
+        default_block,
+        address_seed: ADDRESS_SEED,
+        address_domains,
+        code,
+    }
+    .write();
+    let domain_overflow = overflow::write(&doverflow);
+    let address_overflow = overflow::write(&aoverflow);
+    let total = (postings.len()
+        + posting_index.len()
+        + params.len()
+        + domain_lines_bytes.len()
+        + domain_overflow.len()
+        + address_lines_bytes.len()
+        + address_overflow.len()) as u64;
+    let weight: u64 = list_weight.iter().sum::<u64>().max(1);
+    let list_bytes = list_weight.iter().map(|w| total * w / weight).collect();
+    debug_assert!(LINE_ROOM < u16::MAX as usize);
+    Ok(NameSections {
+        postings,
+        posting_index,
+        params,
+        domain_lines: domain_lines_bytes,
+        domain_overflow,
+        address_lines: address_lines_bytes,
+        address_overflow,
+        list_bytes,
+    })
+}
