@@ -270,8 +270,9 @@ impl<'a> HitRef<'a> {
     }
 }
 
-/// Most levels a domain has (labels of one octet and their dots).
-const MAX_LEVELS: usize = normalize::MAX_DOMAIN / 2 + 1;
+/// Levels of a domain whose lines are read before any is scanned (deeper
+/// names, rare, read the rest as they go).
+const EAGER_LEVELS: usize = 8;
 
 impl Artifact {
     /// Resolves list names to a selection; an unknown name is an error.
@@ -408,80 +409,79 @@ impl Artifact {
     }
 
     /// The name lookup: every level of the domain probed in the domain table
-    /// (their lines read first, together), then the address in the address
-    /// table; then each list decided from the most specific level down.
+    /// (the lines of the first levels read first, together), the address in
+    /// the address table once the domain's record gave its number; then each
+    /// list decided from the most specific level down.
     fn name_hits(&self, q: &Query, sel: &Selection, emit: &mut dyn FnMut(RawHit)) -> Result<()> {
-        let domain = q.domain().as_bytes();
-        let domain_at = q.text().len() - domain.len();
-        // Level starts, from the TLD to the whole domain.
-        let mut starts = [0u16; MAX_LEVELS];
-        let mut levels = 0usize;
-        for i in (0..domain.len()).rev() {
-            if domain[i] == b'.' && levels < MAX_LEVELS - 1 {
-                starts[levels] = (i + 1) as u16;
-                levels += 1;
-            }
-        }
-        starts[levels] = 0;
-        levels += 1;
-
+        let domain = q.domain_bytes();
+        let domain_at = q.bytes().len() - domain.len();
+        let next_level = |s: usize| {
+            domain[s..]
+                .iter()
+                .position(|&b| b == b'.')
+                .map(|p| s + p + 1)
+        };
         let table = self.domains();
-        let mut homes = [[0u32; 2]; MAX_LEVELS];
+        let mut homes = [[0u32; 2]; EAGER_LEVELS];
         let mut touched = 0u8;
         if table.count > 0 {
-            for l in 0..levels {
-                let name = &domain[starts[l] as usize..];
-                homes[l] = table.homes(DomainTable::hash(table.seed, name));
-                touched ^= table.touch(homes[l]);
+            let mut s = Some(0);
+            for h in homes.iter_mut() {
+                let Some(at) = s else { break };
+                *h = table.homes(DomainTable::hash(table.seed, &domain[at..]));
+                touched ^= table.touch(*h);
+                s = next_level(at);
             }
         }
         // While those lines arrive: the address's code and hash.
         let mut code = [0u8; CODE_CAP];
-        let address = match q.local() {
+        let address = match q.local_bytes() {
             Some(local) if self.names.address_lines > 0 => self
                 .names
                 .code
-                .encode(local.as_bytes(), &mut code)
-                .map(|n| {
-                    (
-                        n,
-                        AddressTable::hash(self.names.address_seed, local.as_bytes()),
-                    )
-                }),
+                .encode(local, &mut code)
+                .map(|n| (n, AddressTable::hash(self.names.address_seed, local))),
             _ => None,
         };
-        let mut blocks = [None::<u32>; MAX_LEVELS];
-        let mut id = None;
-        if table.count > 0 {
-            for l in 0..levels {
-                if let Some(r) = table.find(&domain[starts[l] as usize..], homes[l])? {
-                    blocks[l] = r.block;
-                    if l == levels - 1 {
-                        id = r.id;
-                    }
-                }
-            }
-        }
-        let mut address_block = None;
-        if let (Some((n, hash)), Some(d)) = (address, id) {
-            address_block = self.addresses().find(&code[..n], hash, d)?;
-        }
+        let whole = if table.count > 0 {
+            table.find(domain, homes[0])?
+        } else {
+            None
+        };
         std::hint::black_box(touched);
 
         let mut decided = Selection::none();
-        let mut decide = |block: u32, entry: EntryRef, strict: bool, at_address: bool| {
-            self.decide(block, entry, strict, at_address, sel, &mut decided, emit)
-        };
-        if let Some(b) = address_block {
-            decide(b, EntryRef::Address, false, true)?;
+        if let (Some((n, hash)), Some(d)) = (address, whole.and_then(|r| r.id)) {
+            if let Some(b) = self.addresses().find(&code[..n], hash, d)? {
+                self.decide(b, EntryRef::Address, false, true, sel, &mut decided, emit)?;
+            }
         }
-        for l in (0..levels).rev() {
-            if let Some(b) = blocks[l] {
+        let (mut at, mut level) = (0usize, 0usize);
+        loop {
+            let rec = if level == 0 {
+                whole
+            } else if table.count == 0 {
+                None
+            } else {
+                let h = match homes.get(level) {
+                    Some(h) => *h,
+                    None => table.homes(DomainTable::hash(table.seed, &domain[at..])),
+                };
+                table.find(&domain[at..], h)?
+            };
+            if let Some(b) = rec.and_then(|r| r.block) {
                 let entry = EntryRef::Domain {
-                    at: (domain_at + starts[l] as usize) as u16,
+                    at: (domain_at + at) as u16,
                     form: NameForm::Domain,
                 };
-                decide(b, entry, l != levels - 1, false)?;
+                self.decide(b, entry, level > 0, false, sel, &mut decided, emit)?;
+            }
+            match next_level(at) {
+                Some(n) => {
+                    at = n;
+                    level += 1;
+                }
+                None => break,
             }
         }
         for (i, list) in self.lists.iter().enumerate() {
@@ -489,7 +489,7 @@ impl Artifact {
                 emit(RawHit {
                     list: i as u16,
                     entry: EntryRef::UnknownTld {
-                        at: (domain_at + starts[0] as usize) as u16,
+                        at: (domain_at + at) as u16,
                     },
                     reason: NO_STR,
                 });

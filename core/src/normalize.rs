@@ -241,9 +241,23 @@ pub fn address_parts(value: &str, at: usize) -> Result<(String, String), Invalid
     Ok((local, domain))
 }
 
+/// Each byte of RFC 5321 atext (and the dot of a dot-string), lower-cased; 0
+/// for any other byte.
+const ATEXT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        if is_atext(b as u8) {
+            t[b] = (b as u8).to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
+
 /// RFC 5321 atext, plus the dot of a dot-string.
 #[inline]
-fn is_atext(b: u8) -> bool {
+const fn is_atext(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
@@ -295,6 +309,19 @@ pub(crate) fn local_into(local: &str, out: &mut NameBuf) -> Result<(), Invalid> 
     }
     let bytes = local.as_bytes();
     let quoted = bytes.len() >= 2 && bytes[0] == b'"' && bytes[bytes.len() - 1] == b'"';
+    if !quoted {
+        // The common case: atext only, one pass.
+        let dst = &mut out.bytes[out.len..out.len + bytes.len()];
+        let mut ok = true;
+        for (d, &b) in dst.iter_mut().zip(bytes) {
+            *d = ATEXT[b as usize];
+            ok &= *d != 0;
+        }
+        if ok {
+            out.len += bytes.len();
+            return Ok(());
+        }
+    }
     if bytes.is_ascii() {
         for (i, &b) in bytes.iter().enumerate() {
             let ok = if quoted {
@@ -359,6 +386,11 @@ pub(crate) fn domain_into(domain: &str, out: &mut NameBuf) -> Result<(), Invalid
         if d.len() > MAX_DOMAIN {
             return Err(too_long(d.len()));
         }
+        if ascii_domain_fast(d.as_bytes(), out) {
+            return Ok(());
+        }
+        // Something to report or to check closely: the full rules, from the start.
+        out.len = start;
         for &b in d.as_bytes() {
             out.push(b.to_ascii_lowercase());
         }
@@ -385,6 +417,56 @@ pub(crate) fn domain_into(domain: &str, out: &mut NameBuf) -> Result<(), Invalid
         out.push(b);
     }
     Ok(())
+}
+
+/// Bytes of a domain name's labels, lower-cased; 0 for any other byte.
+const DOMAIN_BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = (b as u8).to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_' {
+            t[b] = c;
+        }
+        b += 1;
+    }
+    t
+};
+
+/// The common case of [`domain_into`] in one pass: plain ASCII labels of 1 to
+/// 63 bytes, a TLD that is not all digits, no `xn--` label (those are
+/// checked by the full rules). Returns `false`, with `out` partly written,
+/// when the full rules must decide (and report).
+#[inline]
+fn ascii_domain_fast(d: &[u8], out: &mut NameBuf) -> bool {
+    let dst = &mut out.bytes[out.len..out.len + d.len()];
+    let mut label = 0usize;
+    let mut numeric = true;
+    let mut ok = true;
+    let mut xn = false;
+    for i in 0..d.len() {
+        let b = d[i];
+        if b == b'.' {
+            ok &= label > 0;
+            label = 0;
+            numeric = true;
+            dst[i] = b'.';
+            continue;
+        }
+        let c = DOMAIN_BYTES[b as usize];
+        ok &= c != 0;
+        dst[i] = c;
+        label += 1;
+        ok &= label <= MAX_LABEL;
+        // An `xn--` label is checked by the full rules.
+        xn |= label == 4 && c == b'-' && dst[i - 3..i] == *b"xn-";
+        numeric &= c.is_ascii_digit();
+    }
+    ok &= label > 0 && !numeric && !xn;
+    if ok {
+        out.len += d.len();
+    }
+    ok
 }
 
 #[cold]

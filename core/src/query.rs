@@ -159,6 +159,28 @@ impl Query {
         std::str::from_utf8(self.name.as_bytes()).unwrap_or("")
     }
 
+    /// The normalized name's bytes (no UTF-8 check: the lookup path).
+    #[inline]
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.name.as_bytes()
+    }
+
+    /// The domain's bytes of a name query.
+    #[inline]
+    pub(crate) fn domain_bytes(&self) -> &[u8] {
+        match self.kind {
+            QueryKind::Address => &self.bytes()[self.local_len as usize + 1..],
+            QueryKind::Domain => self.bytes(),
+            QueryKind::Ip => &[],
+        }
+    }
+
+    /// The local part's bytes of an address query.
+    #[inline]
+    pub(crate) fn local_bytes(&self) -> Option<&[u8]> {
+        (self.kind == QueryKind::Address).then(|| &self.bytes()[..self.local_len as usize])
+    }
+
     /// The IP address of an IP query.
     #[inline]
     pub fn ip(&self) -> Option<IpAddr> {

@@ -1,6 +1,6 @@
 //! The wire primitives every record of the format is written and read with:
-//! little-endian integers, LEB128 varints, and a bounds-checked cursor that
-//! reports a damaged section instead of panicking.
+//! little-endian integers (fixed, or of 1 to 4 bytes), and a bounds-checked
+//! cursor that reports a damaged section instead of panicking.
 //!
 //! Each record type of the format lives next to its own writer, reader and
 //! validation (the `artifact` and `names`/`ip` modules); this module only
@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 use super::section::SectionId;
 
-/// Appends little-endian integers and varints to a byte vector.
+/// Appends little-endian integers to a byte vector.
 pub(crate) trait Put {
     /// Appends one byte.
     fn put_u8(&mut self, v: u8);
@@ -22,8 +22,6 @@ pub(crate) trait Put {
     fn put_u64(&mut self, v: u64);
     /// Appends a little-endian `u128`.
     fn put_u128(&mut self, v: u128);
-    /// Appends an unsigned LEB128 varint.
-    fn put_varint(&mut self, v: u64);
 }
 
 impl Put for Vec<u8> {
@@ -47,34 +45,27 @@ impl Put for Vec<u8> {
     fn put_u128(&mut self, v: u128) {
         self.extend_from_slice(&v.to_le_bytes());
     }
-    #[inline]
-    fn put_varint(&mut self, mut v: u64) {
-        while v >= 0x80 {
-            self.push((v as u8) | 0x80);
-            v >>= 7;
-        }
-        self.push(v as u8);
-    }
 }
 
-/// Number of bytes [`Put::put_varint`] writes for `v`.
+/// Bytes of the shortest little-endian form of `v` (1 to 4).
 #[inline]
-pub(crate) fn varint_len(v: u64) -> usize {
-    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+pub(crate) fn uint_len(v: u32) -> usize {
+    (4 - v.leading_zeros() as usize / 8).max(1)
 }
 
-/// Decodes a varint at the start of `b`: the value and the bytes it took, or
-/// `None` when `b` ends first or the varint is longer than ten bytes.
+/// Appends the `len`-byte little-endian form of `v`.
 #[inline]
-pub(crate) fn varint_at(b: &[u8]) -> Option<(u64, usize)> {
-    let mut v = 0u64;
-    for (i, &byte) in b.iter().take(10).enumerate() {
-        v |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Some((v, i + 1));
-        }
-    }
-    None
+pub(crate) fn put_uint(out: &mut Vec<u8>, v: u32, len: usize) {
+    out.extend_from_slice(&v.to_le_bytes()[..len]);
+}
+
+/// Reads a `len`-byte (1 to 4) little-endian integer at the start of `b`.
+#[inline]
+pub(crate) fn uint_at(b: &[u8], len: usize) -> Option<u32> {
+    let s = b.get(..len)?;
+    let mut a = [0u8; 4];
+    a[..len].copy_from_slice(s);
+    Some(u32::from_le_bytes(a))
 }
 
 /// A bounds-checked cursor over one section's bytes.
@@ -162,19 +153,6 @@ impl<'a> Reader<'a> {
         self.array().map(u64::from_le_bytes)
     }
 
-    /// The next varint.
-    #[cfg(test)]
-    pub(crate) fn varint(&mut self) -> Result<u64> {
-        let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
-        match varint_at(rest) {
-            Some((v, n)) => {
-                self.pos += n;
-                Ok(v)
-            }
-            None => Err(self.corrupt(format!("bad varint at offset {}", self.pos))),
-        }
-    }
-
     /// Fails unless every byte has been read.
     pub(crate) fn finish(&self) -> Result<()> {
         if self.remaining() == 0 {
@@ -199,28 +177,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn varints_round_trip() {
-        for v in [
-            0u64,
-            1,
-            127,
-            128,
-            300,
-            16_383,
-            16_384,
-            u32::MAX as u64,
-            u64::MAX,
-        ] {
+    fn short_integers_round_trip() {
+        for v in [0u32, 1, 255, 256, 65_535, 65_536, 1 << 24, u32::MAX] {
+            let n = uint_len(v);
             let mut b = Vec::new();
-            b.put_varint(v);
-            assert_eq!(b.len(), varint_len(v), "{v}");
-            assert_eq!(varint_at(&b), Some((v, b.len())));
-            let mut r = Reader::new(&b, SectionId::Lists);
-            assert_eq!(r.varint().unwrap(), v);
-            r.finish().unwrap();
+            put_uint(&mut b, v, n);
+            assert_eq!(b.len(), n);
+            assert_eq!(uint_at(&b, n), Some(v));
         }
-        assert_eq!(varint_at(&[0x80, 0x80]), None);
-        assert_eq!(varint_at(&[0xff; 11]), None);
+        assert_eq!(uint_len(0), 1);
+        assert_eq!(uint_len(u32::MAX), 4);
     }
 
     #[test]

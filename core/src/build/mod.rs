@@ -313,30 +313,31 @@ impl Builder {
             })
             .collect();
 
-        let items: Vec<names::NameItem<'_>> = self
-            .names
-            .iter()
-            .map(|n| names::NameItem {
-                key: self.key(n),
-                list: n.list,
-                form: n.form,
-                exclude: n.exclude,
-                reason: reason_ref(n.reason),
-            })
-            .collect();
-        for it in &items {
-            let s = &mut stats[it.list as usize];
-            if it.exclude {
+        for n in &self.names {
+            let s = &mut stats[n.list as usize];
+            if n.exclude {
                 s.exclusions += 1;
             } else {
                 s.entries += 1;
             }
         }
-        let names = names::write(&items, self.lists.len())?;
+        let names = names::write(
+            self.names.len(),
+            |i| {
+                let n = &self.names[i];
+                names::NameItem {
+                    key: self.key(n),
+                    list: n.list,
+                    form: n.form,
+                    exclude: n.exclude,
+                    reason: reason_ref(n.reason),
+                }
+            },
+            self.lists.len(),
+        )?;
         for (s, b) in stats.iter_mut().zip(&names.list_bytes) {
             s.bytes += b;
         }
-        drop(items);
 
         let mut families = Vec::with_capacity(2);
         for fam in [Family::V4, Family::V6] {

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::artifact::wire::varint_len;
 use crate::error::{Error, Result};
 use crate::names::addresses::{AddressRecord, AddressTable, MAX_INLINE_CODE};
 use crate::names::code::{CodeModel, CODE_CAP};
@@ -12,10 +11,15 @@ use crate::names::lines::{self, Slot, LINE_ROOM};
 use crate::names::overflow;
 use crate::names::params::NameParams;
 use crate::names::postings::{Posting, PostingsWriter};
-use crate::names::{self as names_mod, NameForm};
+use crate::names::NameForm;
 
 /// Seed of the domain table's hash.
 const DOMAIN_SEED: u64 = 0x6d78_6c69_7374_7364; // "mxlistsd"
+/// How full the domain table's lines are made, in percent (few, larger
+/// records a line: more room to place them all).
+const DOMAIN_LOAD: usize = 85;
+/// How full the address table's lines are made, in percent.
+const ADDRESS_LOAD: usize = 92;
 /// Seed of the address table's hash.
 const ADDRESS_SEED: u64 = 0x6d78_6c69_7374_7361; // "mxlistsa"
 
@@ -48,28 +52,53 @@ struct DomainEntry {
     has_addresses: bool,
 }
 
+/// One address: its domain (a slot of the address domains, in key order),
+/// where its local part is in the arena, and its provisional block.
 struct AddressEntry {
-    domain: String,
-    /// Offset and length of the local part in the arena.
-    local: (usize, usize),
+    slot: u32,
+    local: u32,
     block: u32,
 }
 
-/// Writes the name sections of `items` for an artifact of `lists` lists.
-pub(super) fn write(items: &[NameItem<'_>], lists: usize) -> Result<NameSections> {
+/// Appends the domain of a reversed key (`com.example` → `example.com`).
+fn unreverse(rev: &[u8], out: &mut Vec<u8>) {
+    for (i, label) in rev.rsplit(|&b| b == b'.').enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        out.extend_from_slice(label);
+    }
+}
+
+/// Writes the name sections of the `count` items `item(i)` (sorted by key,
+/// then list and form) for an artifact of `lists` lists.
+pub(super) fn write<'a>(
+    count: usize,
+    item: impl Fn(usize) -> NameItem<'a>,
+    lists: usize,
+) -> Result<NameSections> {
     let mut postings = PostingsWriter::default();
-    let mut domains: BTreeMap<String, DomainEntry> = BTreeMap::new();
+    let mut domains: BTreeMap<Vec<u8>, DomainEntry> = BTreeMap::new();
     let mut addresses: Vec<AddressEntry> = Vec::new();
+    // The address domains, in key order, and the local parts back to back
+    // (`local_at[i]..local_at[i + 1]`).
+    let mut slots: Vec<Vec<u8>> = Vec::new();
+    let mut last_domain: &[u8] = &[];
     let mut locals: Vec<u8> = Vec::new();
+    let mut local_at: Vec<u32> = vec![0];
     // Each block's lists, to share the bytes of the records using it.
     let mut block_lists: Vec<Vec<u16>> = Vec::new();
     let mut block = Vec::new();
+    let mut name = Vec::new();
     let mut i = 0;
-    while i < items.len() {
-        let key = items[i].key;
+    while i < count {
+        let key = item(i).key;
         block.clear();
-        while i < items.len() && items[i].key == key {
-            let it = &items[i];
+        while i < count {
+            let it = item(i);
+            if it.key != key {
+                break;
+            }
             block.push(Posting {
                 list: it.list,
                 form: it.form,
@@ -84,21 +113,35 @@ pub(super) fn write(items: &[NameItem<'_>], lists: usize) -> Result<NameSections
             l.dedup();
             block_lists.push(l);
         }
-        let (domain, local) = names_mod::key_parts(key);
-        match local {
-            Some(local) => {
-                domains.entry(domain.clone()).or_default().has_addresses = true;
-                let at = locals.len();
-                locals.extend_from_slice(local.as_bytes());
+        match key.iter().position(|&b| b == b'@') {
+            Some(at) => {
+                let rev = &key[..at];
+                if slots.is_empty() || rev != last_domain {
+                    name.clear();
+                    unreverse(rev, &mut name);
+                    domains.entry(name.clone()).or_default().has_addresses = true;
+                    slots.push(name.clone());
+                    last_domain = rev;
+                }
+                locals.extend_from_slice(&key[at + 1..]);
+                local_at.push(
+                    u32::try_from(locals.len())
+                        .map_err(|_| Error::InvalidList("local parts over 4 GiB".into()))?,
+                );
                 addresses.push(AddressEntry {
-                    domain,
-                    local: (at, local.len()),
+                    slot: (slots.len() - 1) as u32,
+                    local: (local_at.len() - 2) as u32,
                     block: id,
                 });
             }
-            None => domains.entry(domain).or_default().block = Some(id),
+            None => {
+                name.clear();
+                unreverse(key, &mut name);
+                domains.entry(name.clone()).or_default().block = Some(id);
+            }
         }
     }
+    let local = |i: u32| &locals[local_at[i as usize] as usize..local_at[i as usize + 1] as usize];
     let (postings, posting_index, number) = postings.finish();
     let mut list_weight = vec![0u64; lists];
     let mut weigh = |provisional: u32, size: usize| {
@@ -108,22 +151,29 @@ pub(super) fn write(items: &[NameItem<'_>], lists: usize) -> Result<NameSections
     };
 
     // Domains: numbered by name among those listed addresses are at.
-    let mut ids: BTreeMap<&str, u32> = BTreeMap::new();
-    for (name, e) in &domains {
-        if e.has_addresses {
-            let d = ids.len() as u32;
-            ids.insert(name, d);
-        }
-    }
-    let address_domains = ids.len() as u32;
+    let mut next_id = 0u32;
     let drecs: Vec<DomainRecord<'_>> = domains
         .iter()
         .map(|(name, e)| DomainRecord {
-            name: name.as_bytes(),
+            name,
             block: e.block.map(|b| number[b as usize]),
-            id: ids.get(name.as_str()).copied(),
+            id: e.has_addresses.then(|| {
+                next_id += 1;
+                next_id - 1
+            }),
         })
         .collect();
+    let address_domains = next_id;
+    let slot_ids: Vec<u32> = slots
+        .iter()
+        .map(|name| {
+            let at = drecs
+                .binary_search_by(|r| r.name.cmp(name))
+                .expect("every slot has a record");
+            drecs[at].id.expect("address domains have a number")
+        })
+        .collect();
+    drop(slots);
     let mut scratch = Vec::new();
     let dsizes: Vec<u16> = drecs
         .iter()
@@ -141,7 +191,7 @@ pub(super) fn write(items: &[NameItem<'_>], lists: usize) -> Result<NameSections
     let domain_lines = if drecs.is_empty() {
         0
     } else {
-        lines::line_count(dsizes.iter().map(|&s| s as usize).sum())
+        lines::line_count(dsizes.iter().map(|&s| s as usize).sum(), DOMAIN_LOAD)
     };
     let dhomes: Vec<[u32; 2]> = drecs
         .iter()
@@ -163,30 +213,22 @@ pub(super) fn write(items: &[NameItem<'_>], lists: usize) -> Result<NameSections
     doverflow.sort_by_key(|(line, _)| *line);
 
     // Addresses: local parts coded, placed by local-part hash and domain number.
-    let code = CodeModel::train(
-        addresses
-            .iter()
-            .map(|a| &locals[a.local.0..a.local.0 + a.local.1]),
-    );
+    let code = CodeModel::train((0..addresses.len() as u32).map(local));
     let mut codes: Vec<u8> = Vec::new();
-    let mut code_at: Vec<(u32, u8)> = Vec::with_capacity(addresses.len());
+    let mut code_at: Vec<u32> = Vec::with_capacity(addresses.len() + 1);
+    code_at.push(0);
     let mut buf = [0u8; CODE_CAP];
     for a in &addresses {
-        let local = &locals[a.local.0..a.local.0 + a.local.1];
         let n = code
-            .encode(local, &mut buf)
+            .encode(local(a.local), &mut buf)
             .ok_or_else(|| Error::InvalidList("a local part cannot be coded".into()))?;
-        code_at.push((
+        codes.extend_from_slice(&buf[..n]);
+        code_at.push(
             u32::try_from(codes.len())
                 .map_err(|_| Error::InvalidList("local parts over 4 GiB".into()))?,
-            n as u8,
-        ));
-        codes.extend_from_slice(&buf[..n]);
+        );
     }
-    let code_of = |i: usize| {
-        let (at, n) = code_at[i];
-        &codes[at as usize..at as usize + n as usize]
-    };
+    let code_of = |i: usize| &codes[code_at[i] as usize..code_at[i + 1] as usize];
     let mut uses = vec![0u64; number.len()];
     for a in &addresses {
         uses[number[a.block as usize] as usize] += 1;
@@ -194,19 +236,14 @@ pub(super) fn write(items: &[NameItem<'_>], lists: usize) -> Result<NameSections
     let default_block = (0..uses.len())
         .max_by_key(|&b| (uses[b], std::cmp::Reverse(b)))
         .unwrap_or(0) as u32;
-    let domain_id = |a: &AddressEntry| ids[a.domain.as_str()];
+    let domain_id = |a: &AddressEntry| slot_ids[a.slot as usize];
     let inline_size = |i: usize, high: u32| -> u16 {
         let n = code_of(i).len();
         if n > MAX_INLINE_CODE {
             return u16::MAX;
         }
         let block = number[addresses[i].block as usize];
-        let ext = if block != default_block || high != 0 {
-            varint_len(u64::from(block)) + varint_len(u64::from(high))
-        } else {
-            0
-        };
-        (1 + n + ext) as u16
+        AddressRecord::inline_len(n, block, high, default_block) as u16
     };
     let address_lines = if addresses.is_empty() {
         0
@@ -217,16 +254,14 @@ pub(super) fn write(items: &[NameItem<'_>], lists: usize) -> Result<NameSections
                 s => s as usize,
             })
             .sum();
-        lines::line_count(total).max(1)
+        lines::line_count(total, ADDRESS_LOAD)
     };
-    let hashes: Vec<u64> = addresses
-        .iter()
-        .map(|a| AddressTable::hash(ADDRESS_SEED, &locals[a.local.0..a.local.0 + a.local.1]))
-        .collect();
     let ahomes: Vec<[u32; 2]> = addresses
         .iter()
-        .zip(&hashes)
-        .map(|(a, &h)| AddressTable::lines_of(h, domain_id(a), address_lines))
+        .map(|a| {
+            let hash = AddressTable::hash(ADDRESS_SEED, local(a.local));
+            AddressTable::lines_of(hash, domain_id(a), address_lines)
+        })
         .collect();
     let high = |a: &AddressEntry| domain_id(a).checked_div(address_lines).unwrap_or(0);
     let asizes: Vec<u16> = (0..addresses.len())
@@ -246,7 +281,7 @@ pub(super) fn write(items: &[NameItem<'_>], lists: usize) -> Result<NameSections
     for (i, a) in addresses.iter().enumerate() {
         let size = match aslots[i] {
             Slot::Line { .. } => asizes[i] as usize,
-            Slot::Overflow => 1 + code_of(i).len() + 2,
+            Slot::Overflow => 1 + code_of(i).len() + 3,
         };
         weigh(a.block, size);
     }

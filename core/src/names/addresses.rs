@@ -12,17 +12,18 @@
 //! pair of lines once the domain's record has given `d`.
 //!
 //! In-line record: `u8` header (bit 7: line choice, bit 6: extended, bits 0–5:
-//! code length, 1 to 63), the code, then when extended the varints of the
-//! posting block and of `d / n`; a record that is not extended has the
+//! code length, 1 to 63), the code, then when extended a byte of sizes (bits
+//! 0–1: the block number's bytes less one, bits 2–3: those of `d / n`) and
+//! the two numbers, little-endian; a record that is not extended has the
 //! table's default block and `d / n` = 0. Overflow record (first line, choice
-//! 0): `u8` code length, varint block, varint `d / n`, the code.
+//! 0): `u8` code length, the byte of sizes and the two numbers, the code.
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::lines::{self, COUNT_MASK, LINE, OVERFLOW};
 use super::overflow::Overflow;
 use crate::artifact::section::SectionId;
-use crate::artifact::wire::{varint_at, Put};
+use crate::artifact::wire::{put_uint, uint_at, uint_len, Put};
 use crate::error::Result;
 
 const CHOICE: u8 = 0x80;
@@ -44,6 +45,27 @@ pub(crate) struct AddressRecord<'a> {
 }
 
 impl<'a> AddressRecord<'a> {
+    /// Appends the byte of sizes and the two numbers.
+    fn write_numbers(&self, out: &mut Vec<u8>) {
+        let (b, h) = (uint_len(self.block), uint_len(self.high));
+        out.put_u8((b - 1) as u8 | ((h - 1) as u8) << 2);
+        put_uint(out, self.block, b);
+        put_uint(out, self.high, h);
+    }
+
+    /// Reads the byte of sizes and the two numbers at the start of `b`.
+    #[inline]
+    fn read_numbers(b: &[u8]) -> Option<(u32, u32, usize)> {
+        let (&sizes, rest) = b.split_first()?;
+        if sizes & 0xf0 != 0 {
+            return None;
+        }
+        let (nb, nh) = (1 + (sizes & 3) as usize, 1 + (sizes >> 2 & 3) as usize);
+        let block = uint_at(rest, nb)?;
+        let high = uint_at(rest.get(nb..)?, nh)?;
+        Some((block, high, 1 + nb + nh))
+    }
+
     /// Appends the in-line encoding (the code is at most 63 bytes).
     pub(crate) fn write_inline(&self, default_block: u32, out: &mut Vec<u8>) {
         let ext = self.block != default_block || self.high != 0;
@@ -54,9 +76,19 @@ impl<'a> AddressRecord<'a> {
         );
         out.extend_from_slice(self.code);
         if ext {
-            out.put_varint(u64::from(self.block));
-            out.put_varint(u64::from(self.high));
+            self.write_numbers(out);
         }
+    }
+
+    /// Bytes of the in-line encoding.
+    pub(crate) fn inline_len(code: usize, block: u32, high: u32, default_block: u32) -> usize {
+        let ext = block != default_block || high != 0;
+        1 + code
+            + if ext {
+                1 + uint_len(block) + uint_len(high)
+            } else {
+                0
+            }
     }
 
     /// Decodes the in-line record at the start of `b`; returns it and its length.
@@ -70,11 +102,9 @@ impl<'a> AddressRecord<'a> {
         let code = rest.get(..len)?;
         let mut at = 1 + len;
         let (block, high) = if hdr & EXTENDED != 0 {
-            let (block, n) = varint_at(b.get(at..)?)?;
+            let (block, high, n) = Self::read_numbers(b.get(at..)?)?;
             at += n;
-            let (high, n) = varint_at(b.get(at..)?)?;
-            at += n;
-            (u32::try_from(block).ok()?, u32::try_from(high).ok()?)
+            (block, high)
         } else {
             (default_block, 0)
         };
@@ -93,25 +123,20 @@ impl<'a> AddressRecord<'a> {
     /// Appends the overflow encoding (choice 0, any code length).
     pub(crate) fn write_overflow(&self, out: &mut Vec<u8>) {
         out.put_u8(u8::try_from(self.code.len()).expect("codes are under 256 bytes"));
-        out.put_varint(u64::from(self.block));
-        out.put_varint(u64::from(self.high));
+        self.write_numbers(out);
         out.extend_from_slice(self.code);
     }
 
     /// Decodes a whole overflow record.
     pub(crate) fn read_overflow(b: &'a [u8]) -> Option<Self> {
-        let (&len, _) = b.split_first()?;
-        let mut at = 1;
-        let (block, n) = varint_at(b.get(at..)?)?;
-        at += n;
-        let (high, n) = varint_at(b.get(at..)?)?;
-        at += n;
-        let code = b.get(at..)?;
+        let (&len, rest) = b.split_first()?;
+        let (block, high, n) = Self::read_numbers(rest)?;
+        let code = rest.get(n..)?;
         (len > 0 && code.len() == len as usize).then_some(AddressRecord {
             choice: 0,
             code,
-            block: u32::try_from(block).ok()?,
-            high: u32::try_from(high).ok()?,
+            block,
+            high,
         })
     }
 }
@@ -208,25 +233,28 @@ impl<'a> AddressTable<'a> {
         let mut at = 1usize;
         let want = if choice == 1 { CHOICE } else { 0 };
         for _ in 0..count {
-            let rest = &line[at..];
-            let hdr = rest[0];
-            let len = (hdr & MAX_INLINE_CODE as u8) as usize;
-            if len == code.len()
-                && (any || hdr & CHOICE == want)
-                && rest.get(1..1 + len) == Some(code)
-            {
-                let (r, _) = AddressRecord::read_inline(rest, self.default_block)
-                    .ok_or_else(|| SectionId::AddressLines.corrupt("bad record"))?;
-                if r.high == high {
-                    return Ok(Some(r.block));
-                }
-            }
-            let (_, n) = AddressRecord::read_inline(rest, self.default_block)
-                .ok_or_else(|| SectionId::AddressLines.corrupt("bad record"))?;
-            at += n;
-            if at > LINE {
+            let rest = line.get(at..).unwrap_or(&[]);
+            let Some(&hdr) = rest.first() else {
                 return Err(SectionId::AddressLines.corrupt("record runs past its line"));
+            };
+            let len = (hdr & MAX_INLINE_CODE as u8) as usize;
+            if hdr & EXTENDED == 0 {
+                if len == code.len()
+                    && high == 0
+                    && (any || hdr & CHOICE == want)
+                    && rest.get(1..1 + len) == Some(code)
+                {
+                    return Ok(Some(self.default_block));
+                }
+                at += 1 + len;
+                continue;
             }
+            let (r, n) = AddressRecord::read_inline(rest, self.default_block)
+                .ok_or_else(|| SectionId::AddressLines.corrupt("bad record"))?;
+            if r.code == code && r.high == high && (any || r.choice == choice) {
+                return Ok(Some(r.block));
+            }
+            at += n;
         }
         Ok(None)
     }

@@ -41,8 +41,9 @@ pub(crate) struct CodeModel {
     esc: Option<u8>,
     map: [u8; 256],
     bytes: [u8; MAX_SYMBOLS],
-    /// `(code, length)` for each `(context, symbol)`; length 0: never seen.
-    enc: Vec<(u16, u8)>,
+    /// `code << 8 | length` for each `(context << 6 | symbol)`; length 0:
+    /// never seen.
+    enc: Vec<u32>,
     /// Per context: symbols in canonical order, and the count of codes of each
     /// length.
     dec: Vec<Decoder>,
@@ -126,7 +127,7 @@ impl CodeModel {
         {
             return Err("symbols do not match the byte map".into());
         }
-        let mut enc = vec![(0u16, 0u8); symbols * symbols];
+        let mut enc = vec![0u32; MAX_SYMBOLS * MAX_SYMBOLS];
         let mut dec = Vec::with_capacity(symbols);
         for ctx in 0..symbols {
             let row = &lengths[ctx * symbols..(ctx + 1) * symbols];
@@ -153,7 +154,7 @@ impl CodeModel {
             for &s in &order {
                 let l = row[s as usize];
                 code <<= l - prev;
-                enc[ctx * symbols + s as usize] = (code as u16, l);
+                enc[ctx << 6 | s as usize] = code << 8 | u32::from(l);
                 code += 1;
                 prev = l;
             }
@@ -178,8 +179,10 @@ impl CodeModel {
         out.put_u8(self.esc.unwrap_or(0));
         out.put_u16(0);
         out.extend_from_slice(&self.map);
-        for &(_, l) in &self.enc {
-            out.put_u8(l);
+        for ctx in 0..self.symbols {
+            for sym in 0..self.symbols {
+                out.put_u8(self.enc[ctx << 6 | sym] as u8);
+            }
         }
     }
 
@@ -202,47 +205,35 @@ impl CodeModel {
     /// `text` is at most 64 bytes.
     #[inline]
     pub(crate) fn encode(&self, text: &[u8], out: &mut [u8; CODE_CAP]) -> Option<usize> {
-        let s = self.symbols;
-        let mut acc: u64 = 0;
-        let mut nbits = 0u32;
-        let mut pos = 0usize;
-        let mut ctx = END;
-        let mut put = |code: u32, len: u32, acc: &mut u64, nbits: &mut u32| {
-            *acc = (*acc << len) | u64::from(code);
-            *nbits += len;
-            while *nbits >= 8 {
-                *nbits -= 8;
-                if let Some(o) = out.get_mut(pos) {
-                    *o = (*acc >> *nbits) as u8;
-                }
-                pos += 1;
-            }
+        let mut w = Bits {
+            out,
+            acc: 0,
+            bits: 0,
+            pos: 0,
         };
+        let mut ctx = END;
         for &b in text {
-            let mut sym = self.map[b as usize];
-            let raw = sym == UNMAPPED;
+            let mut sym = self.map[b as usize] as usize;
+            let raw = sym == UNMAPPED as usize;
             if raw {
-                sym = self.esc?;
+                sym = self.esc? as usize;
             }
-            let (code, len) = *self.enc.get(ctx * s + sym as usize)?;
-            if len == 0 {
+            let e = self.enc[ctx << 6 | sym];
+            if e & 0xff == 0 {
                 return None;
             }
-            put(u32::from(code), u32::from(len), &mut acc, &mut nbits);
+            w.put(e >> 8, e & 0xff)?;
             if raw {
-                put(u32::from(b), 8, &mut acc, &mut nbits);
+                w.put(u32::from(b), 8)?;
             }
-            ctx = sym as usize;
+            ctx = sym;
         }
-        let (code, len) = *self.enc.get(ctx * s + END)?;
-        if len == 0 {
+        let e = self.enc[ctx << 6 | END];
+        if e & 0xff == 0 {
             return None;
         }
-        put(u32::from(code), u32::from(len), &mut acc, &mut nbits);
-        if nbits > 0 {
-            put(0, 8 - nbits, &mut acc, &mut nbits);
-        }
-        (pos <= CODE_CAP).then_some(pos)
+        w.put(e >> 8, e & 0xff)?;
+        w.finish()
     }
 
     /// Decodes a code back into its text, appended to `out`; `None` when the
@@ -286,6 +277,47 @@ impl CodeModel {
         }
         // The rest of the last byte is padding, and there is nothing after it.
         bits.all(|b| !b).then_some(())
+    }
+}
+
+/// Bits written most significant first into a code buffer.
+struct Bits<'a> {
+    out: &'a mut [u8; CODE_CAP],
+    acc: u64,
+    bits: u32,
+    pos: usize,
+}
+
+impl Bits<'_> {
+    /// Appends the low `len` bits of `code` (`len` at most 24).
+    #[inline(always)]
+    fn put(&mut self, code: u32, len: u32) -> Option<()> {
+        self.acc = (self.acc << len) | u64::from(code);
+        self.bits += len;
+        if self.bits >= 32 {
+            self.bits -= 32;
+            let word = ((self.acc >> self.bits) as u32).to_be_bytes();
+            self.out
+                .get_mut(self.pos..self.pos + 4)?
+                .copy_from_slice(&word);
+            self.pos += 4;
+        }
+        Some(())
+    }
+
+    /// Writes the remaining bits, zero-padded to a byte; the code's length.
+    #[inline(always)]
+    fn finish(mut self) -> Option<usize> {
+        while self.bits >= 8 {
+            self.bits -= 8;
+            *self.out.get_mut(self.pos)? = (self.acc >> self.bits) as u8;
+            self.pos += 1;
+        }
+        if self.bits > 0 {
+            *self.out.get_mut(self.pos)? = (self.acc << (8 - self.bits)) as u8;
+            self.pos += 1;
+        }
+        Some(self.pos)
     }
 }
 

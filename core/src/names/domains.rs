@@ -2,21 +2,25 @@
 //! TLD or exclusion) or that listed addresses are at, in a line table keyed by
 //! the xxh3 hash of the name (see [`super::lines`]).
 //!
-//! A record: `u8` name length, `u8` flags (bit 0: a posting block follows,
-//! bit 1: an address-domain number follows), the name, then the varints the
-//! flags announce. A lookup of `a.b.example.com` probes `com`, `example.com`,
-//! `b.example.com` and `a.b.example.com` at once: one line pair each.
+//! A record: `u8` name length, `u8` flags (bit 0: a posting block number
+//! follows, bits 1–2 its byte count less one; bit 3: an address-domain
+//! number follows, bits 4–5 its byte count less one), the name, then the
+//! numbers the flags announce, little-endian. The two header bytes give the
+//! record's length, so a scan skips records without decoding them. A lookup
+//! of `a.b.example.com` probes `a.b.example.com`, `b.example.com`,
+//! `example.com` and `com` at once: one line pair each.
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::lines::{self, COUNT_MASK, LINE, OVERFLOW};
 use super::overflow::Overflow;
 use crate::artifact::section::SectionId;
-use crate::artifact::wire::{varint_at, Put};
+use crate::artifact::wire::{put_uint, uint_at, uint_len, Put};
 use crate::error::Result;
 
-const HAS_BLOCK: u8 = 1;
-const HAS_ID: u8 = 2;
+const HAS_BLOCK: u8 = 0x01;
+const HAS_ID: u8 = 0x08;
+const UNUSED: u8 = 0xc0;
 
 /// One domain record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,16 +37,37 @@ impl<'a> DomainRecord<'a> {
     /// Appends the record's encoding.
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
         out.put_u8(u8::try_from(self.name.len()).expect("domains are at most 253 bytes"));
-        let flags = if self.block.is_some() { HAS_BLOCK } else { 0 }
-            | if self.id.is_some() { HAS_ID } else { 0 };
+        let mut flags = 0u8;
+        if let Some(b) = self.block {
+            flags |= HAS_BLOCK | ((uint_len(b) - 1) as u8) << 1;
+        }
+        if let Some(d) = self.id {
+            flags |= HAS_ID | ((uint_len(d) - 1) as u8) << 4;
+        }
         out.put_u8(flags);
         out.extend_from_slice(self.name);
         if let Some(b) = self.block {
-            out.put_varint(u64::from(b));
+            put_uint(out, b, uint_len(b));
         }
         if let Some(d) = self.id {
-            out.put_varint(u64::from(d));
+            put_uint(out, d, uint_len(d));
         }
+    }
+
+    /// The length of the record whose two header bytes are `len` and `flags`.
+    #[inline]
+    fn size(len: u8, flags: u8) -> usize {
+        let block = if flags & HAS_BLOCK != 0 {
+            1 + (flags >> 1 & 3) as usize
+        } else {
+            0
+        };
+        let id = if flags & HAS_ID != 0 {
+            1 + (flags >> 4 & 3) as usize
+        } else {
+            0
+        };
+        2 + len as usize + block + id
     }
 
     /// Decodes the record at the start of `b`; returns it and its length.
@@ -50,24 +75,22 @@ impl<'a> DomainRecord<'a> {
     pub(crate) fn read(b: &'a [u8]) -> Option<(Self, usize)> {
         let (&len, rest) = b.split_first()?;
         let (&flags, rest) = rest.split_first()?;
-        if len == 0 || flags & !(HAS_BLOCK | HAS_ID) != 0 {
+        if len == 0 || flags & UNUSED != 0 || flags & (HAS_BLOCK | HAS_ID) == 0 {
             return None;
         }
         let name = rest.get(..len as usize)?;
         let mut at = 2 + len as usize;
-        let mut field = |present: bool| -> Option<Option<u32>> {
+        let mut field = |present: bool, bytes: u8| -> Option<Option<u32>> {
             if !present {
                 return Some(None);
             }
-            let (v, n) = varint_at(b.get(at..)?)?;
+            let n = 1 + (bytes & 3) as usize;
+            let v = uint_at(b.get(at..)?, n)?;
             at += n;
-            Some(Some(u32::try_from(v).ok()?))
+            Some(Some(v))
         };
-        let block = field(flags & HAS_BLOCK != 0)?;
-        let id = field(flags & HAS_ID != 0)?;
-        if block.is_none() && id.is_none() {
-            return None;
-        }
+        let block = field(flags & HAS_BLOCK != 0, flags >> 1)?;
+        let id = field(flags & HAS_ID != 0, flags >> 4)?;
         Some((DomainRecord { name, block, id }, at))
     }
 }
@@ -168,17 +191,18 @@ fn scan<'a>(line: &'a [u8], name: &[u8]) -> Result<Option<DomainRecord<'a>>> {
     let count = line[0] & COUNT_MASK;
     let mut at = 1usize;
     for _ in 0..count {
-        let rest = &line[at..];
-        // Compare the length byte and the name before decoding the varints.
-        if rest.first() == Some(&(name.len() as u8)) && rest.get(2..2 + name.len()) == Some(name) {
+        let rest = line.get(at..).unwrap_or(&[]);
+        let (Some(&len), Some(&flags)) = (rest.first(), rest.get(1)) else {
+            return Err(SectionId::DomainLines.corrupt("record runs past its line"));
+        };
+        // Compare the length byte and the name before decoding anything.
+        if len as usize == name.len() && rest.get(2..2 + name.len()) == Some(name) {
             return match DomainRecord::read(rest) {
                 Some((r, _)) => Ok(Some(r)),
                 None => Err(SectionId::DomainLines.corrupt("bad record")),
             };
         }
-        let (_, n) =
-            DomainRecord::read(rest).ok_or_else(|| SectionId::DomainLines.corrupt("bad record"))?;
-        at += n;
+        at += DomainRecord::size(len, flags);
     }
     Ok(None)
 }

@@ -10,8 +10,9 @@
 //!
 //! Placement is deterministic: records are placed largest first (then in the
 //! caller's order) into the emptier of their two lines; when neither has
-//! room, a record of one of them moves to its other line if that makes room;
-//! otherwise the record overflows.
+//! room, records of one of them move to their other lines (making room there
+//! the same way, a few moves deep) if that makes room; otherwise the record
+//! overflows.
 
 /// Bytes per line.
 pub(crate) const LINE: usize = 64;
@@ -21,8 +22,6 @@ pub(crate) const LINE_ROOM: usize = LINE - 1;
 pub(crate) const OVERFLOW: u8 = 0x80;
 /// Line header bits holding the record count.
 pub(crate) const COUNT_MASK: u8 = 0x7f;
-/// How full the builder makes a table, in percent of its record room.
-pub(crate) const LOAD_PERCENT: usize = 90;
 
 /// The two candidate lines of a hash in a table of `lines` lines: the high and
 /// the low half of the hash, each reduced to `[0, lines)` by multiplication.
@@ -32,9 +31,10 @@ pub(crate) fn home_lines(hash: u64, lines: u32) -> [u32; 2] {
     [reduce((hash >> 32) as u32), reduce(hash as u32)]
 }
 
-/// The number of lines for records of `total` bytes at the target load.
-pub(crate) fn line_count(total: usize) -> u32 {
-    let lines = (total * 100).div_ceil(LINE_ROOM * LOAD_PERCENT).max(1);
+/// The number of lines for records of `total` bytes at a load of
+/// `load_percent` of their room.
+pub(crate) fn line_count(total: usize, load_percent: usize) -> u32 {
+    let lines = (total * 100).div_ceil(LINE_ROOM * load_percent).max(1);
     u32::try_from(lines).expect("fewer than 2^32 lines")
 }
 
@@ -48,91 +48,121 @@ pub(crate) enum Slot {
 }
 
 const NONE: u32 = u32::MAX;
+/// How many records deep placement looks for a chain of moves that makes room.
+const MOVE_DEPTH: u32 = 8;
+/// How many lines one placement may look at while making room (bounds the
+/// search on hostile or crowded inputs; the record overflows instead).
+const MOVE_BUDGET: u32 = 4096;
+
+/// Lines being filled: free bytes and the records in each (linked lists).
+struct Fill<'a> {
+    sizes: &'a [u16],
+    homes: &'a [[u32; 2]],
+    slot: Vec<Slot>,
+    free: Vec<u16>,
+    head: Vec<u32>,
+    next: Vec<u32>,
+    budget: u32,
+}
+
+impl Fill<'_> {
+    fn put(&mut self, i: u32, choice: u8) {
+        let line = self.homes[i as usize][choice as usize] as usize;
+        self.free[line] -= self.sizes[i as usize];
+        self.slot[i as usize] = Slot::Line { choice };
+        self.next[i as usize] = self.head[line];
+        self.head[line] = i;
+    }
+
+    fn take(&mut self, i: u32, line: u32) {
+        let line = line as usize;
+        let after = self.next[i as usize];
+        if self.head[line] == i {
+            self.head[line] = after;
+        } else {
+            let mut j = self.head[line];
+            while self.next[j as usize] != i {
+                j = self.next[j as usize];
+            }
+            self.next[j as usize] = after;
+        }
+        self.free[line] += self.sizes[i as usize];
+    }
+
+    /// Moves records out of `line`, each to its other line (making room there
+    /// the same way, up to `depth` deep), until `need` bytes are free.
+    fn make_room(&mut self, line: u32, need: u16, depth: u32) -> bool {
+        if self.free[line as usize] >= need {
+            return true;
+        }
+        if depth == 0 || self.budget == 0 {
+            return false;
+        }
+        self.budget -= 1;
+        let mut j = self.head[line as usize];
+        while j != NONE {
+            let after = self.next[j as usize];
+            let Slot::Line { choice } = self.slot[j as usize] else {
+                unreachable!("linked records are in lines")
+            };
+            let other = self.homes[j as usize][1 - choice as usize];
+            let size = self.sizes[j as usize];
+            if other != line
+                && self.free[line as usize] + size >= need
+                && self.make_room(other, size, depth - 1)
+                && self.in_line(j, line)
+            {
+                self.take(j, line);
+                self.put(j, 1 - choice);
+                if self.free[line as usize] >= need {
+                    return true;
+                }
+            }
+            j = after;
+        }
+        self.free[line as usize] >= need
+    }
+
+    fn in_line(&self, i: u32, line: u32) -> bool {
+        matches!(self.slot[i as usize], Slot::Line { choice } if self.homes[i as usize][choice as usize] == line)
+    }
+}
 
 /// Places records of the given sizes (each with its two lines) into a table
 /// of `lines` lines. Returns each record's slot.
 pub(crate) fn place(sizes: &[u16], homes: &[[u32; 2]], lines: u32) -> Vec<Slot> {
     let n = sizes.len();
-    let mut slot = vec![Slot::Overflow; n];
-    let mut free = vec![LINE_ROOM as u16; lines as usize];
-    let mut count = vec![0u8; lines as usize];
-    let mut head = vec![NONE; lines as usize];
-    let mut next = vec![NONE; n];
+    let mut fill = Fill {
+        sizes,
+        homes,
+        slot: vec![Slot::Overflow; n],
+        free: vec![LINE_ROOM as u16; lines as usize],
+        head: vec![NONE; lines as usize],
+        next: vec![NONE; n],
+        budget: 0,
+    };
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sizes[i as usize]));
-    let link = |i: u32, line: u32, head: &mut [u32], next: &mut [u32]| {
-        next[i as usize] = head[line as usize];
-        head[line as usize] = i;
-    };
     for i in order {
         let (size, [a, b]) = (sizes[i as usize], homes[i as usize]);
         if size as usize > LINE_ROOM {
             continue;
         }
-        // A line holds at most 127 records.
-        let fits = |l: u32, free: &[u16], count: &[u8]| {
-            free[l as usize] >= size && (count[l as usize] as u16) < COUNT_MASK as u16
-        };
-        let choice = if fits(a, &free, &count)
-            && (free[a as usize] >= free[b as usize] || !fits(b, &free, &count))
-        {
-            Some(0)
-        } else if fits(b, &free, &count) {
-            Some(1)
+        let (fa, fb) = (fill.free[a as usize], fill.free[b as usize]);
+        if fa >= size && (fa >= fb || fb < size) {
+            fill.put(i, 0);
+        } else if fb >= size {
+            fill.put(i, 1);
         } else {
-            None
-        };
-        let choice = match choice {
-            Some(c) => Some(c),
-            None => {
-                // Move one record of a full line to its other line.
-                let mut moved = None;
-                'lines: for (c, line) in [(0u8, a), (1u8, b)] {
-                    let mut prev = NONE;
-                    let mut j = head[line as usize];
-                    while j != NONE {
-                        let Slot::Line { choice: jc } = slot[j as usize] else {
-                            unreachable!("linked records are in lines")
-                        };
-                        let other = homes[j as usize][1 - jc as usize];
-                        let js = sizes[j as usize];
-                        if other != line
-                            && free[other as usize] >= js
-                            && count[other as usize] < COUNT_MASK
-                            && free[line as usize] + js >= size
-                        {
-                            // Unlink j from `line`, link it into `other`.
-                            let after = next[j as usize];
-                            if prev == NONE {
-                                head[line as usize] = after;
-                            } else {
-                                next[prev as usize] = after;
-                            }
-                            free[line as usize] += js;
-                            count[line as usize] -= 1;
-                            free[other as usize] -= js;
-                            count[other as usize] += 1;
-                            slot[j as usize] = Slot::Line { choice: 1 - jc };
-                            link(j, other, &mut head, &mut next);
-                            moved = Some(c);
-                            break 'lines;
-                        }
-                        prev = j;
-                        j = next[j as usize];
-                    }
-                }
-                moved
+            fill.budget = MOVE_BUDGET;
+            if fill.make_room(a, size, MOVE_DEPTH) {
+                fill.put(i, 0);
+            } else if fill.make_room(b, size, MOVE_DEPTH) {
+                fill.put(i, 1);
             }
-        };
-        if let Some(c) = choice {
-            let line = homes[i as usize][c as usize];
-            free[line as usize] -= size;
-            count[line as usize] += 1;
-            slot[i as usize] = Slot::Line { choice: c };
-            link(i, line, &mut head, &mut next);
         }
     }
-    slot
+    fill.slot
 }
 
 /// Lays out the lines: record `i`, encoded by `encode(i, choice, out)`, goes
@@ -208,6 +238,23 @@ mod tests {
         assert_eq!(
             slots,
             vec![Slot::Line { choice: 1 }, Slot::Line { choice: 0 }]
+        );
+    }
+
+    #[test]
+    fn moves_chain_through_lines() {
+        // Line 0 holds A (can go to 1), line 1 holds B (can go to 2): C, which
+        // only fits line 0, moves A to 1 after B moves to 2.
+        let sizes = vec![60u16, 60, 50];
+        let homes = vec![[0u32, 1], [1, 2], [0, 0]];
+        let slots = place(&sizes, &homes, 3);
+        assert_eq!(
+            slots,
+            vec![
+                Slot::Line { choice: 1 },
+                Slot::Line { choice: 1 },
+                Slot::Line { choice: 0 }
+            ]
         );
     }
 
