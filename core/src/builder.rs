@@ -119,11 +119,7 @@ impl Builder {
     /// Declares a list. Names are `[a-z0-9_-]+` and unique; lists are consulted in
     /// the order they are declared.
     pub fn add_list(&mut self, name: &str, kind: ListKind, reason: Option<&str>) -> Result<ListId> {
-        if !valid_list_name(name) {
-            return Err(Error::InvalidList(format!(
-                "list name {name:?} must be 1 to 64 characters of a-z, 0-9, _ and -"
-            )));
-        }
+        crate::kind::check_list_name(name).map_err(Error::InvalidList)?;
         if self.lists.iter().any(|l| l.name == name) {
             return Err(Error::InvalidList(format!(
                 "list {name:?} is declared twice"
@@ -522,32 +518,8 @@ impl Builder {
     }
 }
 
-/// Whether `name` is a valid list name: 1 to 64 characters of `a-z`, `0-9`, `_`
-/// and `-`.
-pub(crate) fn valid_list_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-}
-
 fn form_allowed(kind: ListKind, form: NameForm, exclude: bool) -> bool {
-    match kind {
-        ListKind::Domain => matches!(form, NameForm::Domain | NameForm::Subdomains),
-        ListKind::Email => matches!(
-            form,
-            NameForm::Domain | NameForm::Subdomains | NameForm::Address
-        ),
-        ListKind::KnownTlds => {
-            if exclude {
-                matches!(form, NameForm::Domain | NameForm::Subdomains)
-            } else {
-                form == NameForm::KnownTld
-            }
-        }
-        ListKind::Ip => false,
-    }
+    form.suits(kind, exclude)
 }
 
 /// Strings stored once each, in sorted order, as `u32` length + UTF-8 bytes.

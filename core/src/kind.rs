@@ -58,6 +58,26 @@ impl ListKind {
     }
 }
 
+/// Longest list name, in bytes.
+pub const MAX_LIST_NAME: usize = 64;
+
+/// Checks the rule for list names: 1 to [`MAX_LIST_NAME`] characters of `a-z`,
+/// `0-9`, `_` and `-`. The error states the rule.
+pub fn check_list_name(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_LIST_NAME
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "list name {name:?} must be 1 to {MAX_LIST_NAME} characters of a-z, 0-9, _ and -"
+        ))
+    }
+}
+
 impl fmt::Display for ListKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -74,5 +94,21 @@ impl FromStr for ListKind {
             .ok_or_else(|| {
                 format!("unknown list kind {s:?} (expected domain, email, ip or known_tlds)")
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_names() {
+        for ok in ["a", "tld_bans", "x-1", &"a".repeat(MAX_LIST_NAME)] {
+            assert_eq!(check_list_name(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "Bans", "a b", "é", &"a".repeat(MAX_LIST_NAME + 1)] {
+            let e = check_list_name(bad).unwrap_err();
+            assert!(e.contains("a-z, 0-9, _ and -"), "{e}");
+        }
     }
 }

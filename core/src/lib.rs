@@ -58,7 +58,7 @@ pub use db::{AllOutcome, Hit, HitRef, Outcome, Selection};
 pub use diff::{diff, ListDiff};
 pub use entry::{parse_entry, Entry, EntryError, IpRange, Target};
 pub use error::{Error, Location, Result};
-pub use kind::ListKind;
+pub use kind::{check_list_name, ListKind, MAX_LIST_NAME};
 pub use names::NameForm;
 pub use normalize::{Invalid, Value};
 pub use reload::{Db, DEFAULT_CHECK_INTERVAL};

@@ -5,6 +5,8 @@
 //! so one walk over the query key passes the TLD, each parent domain, the domain
 //! and the exact address, in that order.
 
+use crate::kind::ListKind;
+
 /// Appends the key of `domain` (labels reversed, joined by `.`) to `out`.
 pub fn push_domain_key(domain: &str, out: &mut Vec<u8>) {
     for (i, label) in domain.rsplit('.').enumerate() {
@@ -48,6 +50,11 @@ pub fn key_parts(key: &[u8]) -> (String, Option<String>) {
 }
 
 /// How a name entry applies, stored in the low bits of a posting's flags.
+///
+/// Every form but [`NameForm::Address`] is keyed by a domain `d`, and all of
+/// them rank by that key: the entries for a longer `d` decide before those for
+/// a shorter one, whatever their forms, and among the entries of one `d` that
+/// apply, an exclusion wins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NameForm {
     /// `example.com`: the domain and every subdomain.
@@ -58,6 +65,10 @@ pub enum NameForm {
     Address,
     /// A TLD of a `known_tlds` list.
     KnownTld,
+    /// `=example.com`: the domain itself and any address at it, never a
+    /// subdomain (an Exim `lsearch` key, an rbldnsd `dnset` name without a
+    /// wildcard).
+    Exact,
 }
 
 impl NameForm {
@@ -67,6 +78,7 @@ impl NameForm {
             NameForm::Subdomains => 2,
             NameForm::Address => 3,
             NameForm::KnownTld => 4,
+            NameForm::Exact => 5,
         }
     }
 
@@ -76,18 +88,49 @@ impl NameForm {
             2 => NameForm::Subdomains,
             3 => NameForm::Address,
             4 => NameForm::KnownTld,
+            5 => NameForm::Exact,
             _ => return None,
         })
     }
 
     /// Whether an entry of this form on a key applies to a query that reached the
-    /// key; `strict` is true when the query name is a strict subdomain of the key.
+    /// key. `strict` is true when the query's domain is a strict subdomain of the
+    /// key; `at_address` is true when the key is the query's whole address. A
+    /// query whose domain is the key (a domain query, or the domain of an
+    /// address) has both false.
     pub fn applies(self, strict: bool, at_address: bool) -> bool {
         match self {
             NameForm::Domain => !at_address,
             NameForm::Subdomains => strict,
             NameForm::Address => at_address,
             NameForm::KnownTld => !at_address,
+            NameForm::Exact => !strict && !at_address,
+        }
+    }
+
+    /// Whether an entry of this form may be in a list of `kind`: addresses in
+    /// `email` lists only, known TLDs (not excluded) in `known_tlds` lists only,
+    /// domain forms in `domain` and `email` lists and as the exclusions of a
+    /// `known_tlds` list.
+    pub fn suits(self, kind: ListKind, exclude: bool) -> bool {
+        match (kind, self) {
+            (ListKind::Ip, _) => false,
+            (ListKind::Email, NameForm::Address) => true,
+            (_, NameForm::Address) => false,
+            (ListKind::KnownTlds, NameForm::KnownTld) => !exclude,
+            (_, NameForm::KnownTld) => false,
+            (ListKind::KnownTlds, _) => exclude,
+            (ListKind::Domain | ListKind::Email, _) => true,
+        }
+    }
+
+    /// The prefix that writes this form in `plain` syntax before a domain:
+    /// `*.` for subdomains, `=` for an exact domain, nothing otherwise.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            NameForm::Subdomains => "*.",
+            NameForm::Exact => "=",
+            NameForm::Domain | NameForm::Address | NameForm::KnownTld => "",
         }
     }
 }
@@ -102,8 +145,8 @@ pub fn entry_text(key: &[u8], form: NameForm) -> String {
     if let Some(local) = local {
         out.extend_from_slice(local);
         out.push(b'@');
-    } else if form == NameForm::Subdomains {
-        out.extend_from_slice(b"*.");
+    } else {
+        out.extend_from_slice(form.prefix().as_bytes());
     }
     for (i, label) in dom.rsplit(|&b| b == b'.').enumerate() {
         if i > 0 {
@@ -131,5 +174,20 @@ mod tests {
             "*.example.com"
         );
         assert_eq!(entry_text(b"monster", NameForm::Domain), "monster");
+        assert_eq!(entry_text(b"com.163", NameForm::Exact), "=163.com");
+    }
+
+    #[test]
+    fn exact_applies_to_the_name_and_its_addresses_only() {
+        // (strict, at_address): a subdomain, the domain itself, the address.
+        let f = NameForm::Exact;
+        assert!(f.applies(false, false));
+        assert!(!f.applies(true, false));
+        assert!(!f.applies(false, true));
+        for code in 0..16 {
+            if let Some(form) = NameForm::from_code(code) {
+                assert_eq!(form.code(), code);
+            }
+        }
     }
 }

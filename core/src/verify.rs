@@ -5,8 +5,6 @@ use crate::artifact::format::*;
 use crate::artifact::Artifact;
 use crate::error::{Error, Result};
 use crate::guard::guarded;
-use crate::kind::ListKind;
-use crate::names::NameForm;
 use crate::ranges::build_index;
 
 pub(crate) fn structure(art: &Artifact) -> Result<()> {
@@ -22,7 +20,7 @@ pub(crate) fn structure(art: &Artifact) -> Result<()> {
     let lists = art.lists();
     if let Some(l) = lists
         .iter()
-        .find(|l| !crate::builder::valid_list_name(&l.name))
+        .find(|l| crate::kind::check_list_name(&l.name).is_err())
     {
         return Err(Error::corrupt(
             "lists",
@@ -52,12 +50,7 @@ pub(crate) fn structure(art: &Artifact) -> Result<()> {
         check_list(list, names, if names { "postings" } else { "v4_entries" })?;
         if let crate::entry::Target::Name { form, .. } = e.target {
             let kind = lists[list].kind;
-            let ok = match form {
-                NameForm::Address => kind == ListKind::Email,
-                NameForm::KnownTld => kind == ListKind::KnownTlds && !e.exclude,
-                _ => kind != ListKind::KnownTlds || e.exclude,
-            };
-            if !ok {
+            if !form.suits(kind, e.exclude) {
                 return Err(Error::corrupt(
                     "postings",
                     "entry form does not suit its list",

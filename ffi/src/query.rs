@@ -1,7 +1,7 @@
 //! What the C API and the Exim functions share: reading a list selection
 //! (`*` or comma-separated names) and a queried value given as raw bytes.
 
-use mxlists_core::{normalize, Artifact, Error, Invalid, Outcome, Selection};
+use mxlists_core::{normalize, Artifact, Error, Outcome, Selection};
 
 /// Resolves a list selection against `art`: `*` is every list, otherwise a
 /// comma-separated list of names (spaces around names are ignored). An empty
@@ -24,20 +24,17 @@ pub(crate) fn selection(art: &Artifact, spec: &[u8]) -> Result<Selection, Error>
 /// Checks raw bytes against the selected lists. Bytes that are not UTF-8 are an
 /// invalid value, like any other malformed value.
 pub(crate) fn check(art: &Artifact, sel: &Selection, value: &[u8]) -> Result<Outcome, Error> {
-    match std::str::from_utf8(value) {
-        Ok(v) => art.check_in(v, sel),
-        Err(e) => Ok(Outcome::Invalid(Invalid {
-            offset: e.valid_up_to(),
-            message: "value is not UTF-8".to_owned(),
-        })),
+    match normalize::classify_bytes(value) {
+        Ok(v) => art.check_value(&v, sel),
+        Err(e) => Ok(Outcome::Invalid(e)),
     }
 }
 
 /// Whether raw bytes are listed by the selected lists, without making the hit's
 /// texts. Bytes that are not UTF-8, like any malformed value, are not listed.
 pub(crate) fn matches(art: &Artifact, sel: &Selection, value: &[u8]) -> Result<bool, Error> {
-    match std::str::from_utf8(value).ok().map(normalize::classify) {
-        Some(Ok(v)) => art.is_listed(&v, sel),
-        _ => Ok(false),
+    match normalize::classify_bytes(value) {
+        Ok(v) => art.is_listed(&v, sel),
+        Err(_) => Ok(false),
     }
 }

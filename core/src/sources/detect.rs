@@ -60,9 +60,9 @@ pub(crate) fn detect(name: &str, head: &[String]) -> Result<Format, String> {
             note(Format::Exim);
         } else if line.starts_with(char::is_whitespace) {
             // A continuation line: Exim or Postfix; the other lines tell which.
-        } else if let Some(second) = t.split_whitespace().nth(1) {
+        } else if let Some((_, result)) = t.split_once(char::is_whitespace) {
             two_word_lines += 1;
-            if is_postfix_action(second) {
+            if super::postfix::action(result).is_some_and(|a| a.is_telling()) {
                 postfix_lines += 1;
             }
         }
@@ -165,23 +165,6 @@ fn is_rbldnsd_value(line: &str) -> bool {
         .strip_prefix(':')
         .and_then(|v| v.split(':').next())
         .is_some_and(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
-}
-
-fn is_postfix_action(word: &str) -> bool {
-    let upper = word.to_ascii_uppercase();
-    matches!(
-        upper.as_str(),
-        "OK" | "PERMIT"
-            | "DUNNO"
-            | "REJECT"
-            | "DEFER"
-            | "DEFER_IF_PERMIT"
-            | "DEFER_IF_REJECT"
-            | "DISCARD"
-            | "HOLD"
-    ) || (word.len() == 3
-        && matches!(word.as_bytes()[0], b'4' | b'5')
-        && word.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
