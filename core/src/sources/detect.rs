@@ -61,9 +61,14 @@ pub(crate) fn detect(name: &str, head: &[String]) -> Result<Format, String> {
         } else if line.starts_with(char::is_whitespace) {
             // A continuation line: Exim or Postfix; the other lines tell which.
         } else if let Some((_, result)) = t.split_once(char::is_whitespace) {
-            two_word_lines += 1;
-            if super::postfix::action(result).is_some_and(|a| a.is_telling()) {
-                postfix_lines += 1;
+            match super::postfix::action(result) {
+                Some(a) if a.is_telling() => {
+                    two_word_lines += 1;
+                    postfix_lines += 1;
+                }
+                // A number: Postfix's OK, or a plain list's reason.
+                Some(_) => {}
+                None => two_word_lines += 1,
             }
         }
     }
@@ -207,6 +212,16 @@ mod tests {
             d("access", "example.com REJECT no\n1.2.3 OK"),
             Ok(Format::Postfix)
         );
+        // One definition of a Postfix action: what the reader refuses as
+        // having no list meaning still tells a Postfix table; numbers do not.
+        assert_eq!(
+            d(
+                "x",
+                "a.com DEFER_IF_REJECT\nb.com 554 go away\nc.com 1712345678"
+            ),
+            Ok(Format::Postfix)
+        );
+        assert_eq!(d("x", "a.com 12\nb.com 7"), Ok(Format::Plain));
         assert_eq!(
             d("x", "example.com: spam\n\"2001:db8::1\": x"),
             Ok(Format::Exim)
