@@ -94,6 +94,13 @@ fn model_hits(lists: &[ModelList], value: &Value) -> Vec<(String, String, String
                                 continue;
                             }
                         }
+                        NameForm::Exact => {
+                            if domain == dom {
+                                dom.split('.').count()
+                            } else {
+                                continue;
+                            }
+                        }
                     };
                     let blocks = e.exclude || *form == NameForm::KnownTld;
                     let form_order = match form {
@@ -101,6 +108,7 @@ fn model_hits(lists: &[ModelList], value: &Value) -> Vec<(String, String, String
                         NameForm::Subdomains => 2,
                         NameForm::Address => 3,
                         NameForm::KnownTld => 4,
+                        NameForm::Exact => 5,
                     };
                     let better = match best {
                         None => true,
@@ -167,6 +175,7 @@ fn name_entry_text(kind: ListKind) -> impl Strategy<Value = String> {
         domain_strategy().prop_map(|d| format!(".{d}")),
         domain_strategy().prop_map(|d| format!("*.{d}")),
         domain_strategy().prop_map(|d| format!("@{d}")),
+        domain_strategy().prop_map(|d| format!("={d}")),
         (prop::sample::select(LOCALS), domain_strategy()).prop_map(|(l, d)| format!("{l}@{d}")),
     ];
     (any::<bool>(), forms, prop::sample::select(REASONS)).prop_map(move |(excl, value, reason)| {
@@ -231,6 +240,7 @@ fn lists_strategy() -> impl Strategy<Value = Vec<(ListKind, Option<&'static str>
                 prop_oneof![
                     prop::sample::select(LABELS).prop_map(|l| l.to_uppercase()),
                     domain_strategy().prop_map(|d| format!("!{d}")),
+                    domain_strategy().prop_map(|d| format!("!={d}")),
                 ],
                 0..5
             )
