@@ -55,7 +55,7 @@ mod verify;
 pub use artifact::{write_atomic, Artifact, ListInfo, Verify};
 pub use builder::{Builder, Built, ListId, ListStats};
 pub use db::{AllOutcome, Hit, HitRef, Outcome, Selection};
-pub use diff::{diff, ListDiff};
+pub use diff::{diff, Comparison, ListDiff, ListStatus};
 pub use entry::{parse_entry, Entry, EntryError, IpRange, Target};
 pub use error::{Error, Location, Result};
 pub use kind::{check_list_name, ListKind, MAX_LIST_NAME};
