@@ -44,8 +44,13 @@ pub(crate) fn detect(name: &str, head: &[String]) -> Result<Format, String> {
     }
     let mut postfix_lines = 0;
     let mut two_word_lines = 0;
+    // Values only `plain` writes (`.d`, `=d`, `<value>`): beside Exim's `key:`
+    // records they mean the file is not one format.
+    let mut plain_only = false;
     for line in &data {
         let t = line.trim_start();
+        let value = t.strip_prefix('!').unwrap_or(t).trim_start();
+        plain_only |= !line.starts_with(char::is_whitespace) && value.starts_with(['.', '=', '<']);
         if line.starts_with('%') || is_rpsl_route(line) {
             note(Format::Irr);
         } else if is_drop_line(t) {
@@ -79,6 +84,13 @@ pub(crate) fn detect(name: &str, head: &[String]) -> Result<Format, String> {
             );
         }
         note(Format::Postfix);
+    }
+    if found == [Format::Exim] && plain_only {
+        return Err(
+            "some lines look like Exim lookup keys (`key: data`) and others like plain list \
+             entries (`.d`, `=d`, `<value>`); Exim and plain read a bare name differently"
+                .into(),
+        );
     }
     if found.contains(&Format::Irr) {
         // RPSL attributes (`origin: AS1`) look like Exim keys.
@@ -249,6 +261,9 @@ mod tests {
         assert!(d("x", "<!DOCTYPE html>\n<html>").is_err());
         assert!(d("x", "a.com REJECT\nb.com spam source").is_err());
         assert!(d("x", "a.com: x\n$TTL 1").is_err());
+        assert!(d("x", "a.com: x\n.b.com").is_err());
+        assert!(d("x", "a.com: x\n!=b.com").is_err());
+        assert_eq!(d("x", "a.com: x\n*.b.com"), Ok(Format::Exim));
         assert!(d("tlds-alpha-by-domain.txt", "a.com REJECT").is_err());
     }
 }
