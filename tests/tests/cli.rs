@@ -774,7 +774,14 @@ fn dump_round_trip_of_every_entry_form() {
     d.build("m.toml", "one.mxl", &[]).expect(0);
     // The exact form is answered, and dumped, as `=d`.
     let r = d
-        .run(&["check", "one.mxl", "--list", "names", "x@163.com", "mx.163.com"])
+        .run(&[
+            "check",
+            "one.mxl",
+            "--list",
+            "names",
+            "x@163.com",
+            "mx.163.com",
+        ])
         .expect(0);
     assert_eq!(
         r.lines(),

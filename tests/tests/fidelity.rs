@@ -350,3 +350,113 @@ fn keys_mxlists_cannot_express_are_build_errors_and_exim_shows_why() {
         assert!(!site.path().join("never.mxl").exists());
     }
 }
+
+/// The conversions `docs/migrate.md` gives for what the `exim` reader cannot
+/// know from a file alone: a file read by `partial-lsearch`, and a whitelist
+/// read by `!` in a host list. Both are run as the guide writes them, and the
+/// results answer as Exim does.
+#[test]
+fn the_migration_guides_conversions_answer_as_exim_does() {
+    const PARTIAL: &str = "sed -E -e '/^[[:space:]]*(#|$)/b' -e 's/^\\*\\.//' -e t -e 's/^/=/'";
+    const WHITELIST: &str = "sed -E -e '/^[[:space:]]*(#|$)/b' -e 's/^/!/'";
+    let guide =
+        std::fs::read_to_string(mxlists_tests::workspace_root().join("docs/migrate.md")).unwrap();
+    for command in [PARTIAL, WHITELIST] {
+        assert!(guide.contains(command), "docs/migrate.md shows {command}");
+    }
+    let Some(site) = EximSite::new() else { return };
+    let partial = site.write(
+        "partial_domains",
+        "# domains = partial-lsearch;FILE\n*.w.example: wildcard\n163.com: exact\n\n*.deep.sub.example\n",
+    );
+    let ranges = site.write("ovh_ranges", "# ranges\n51.68.0.0/16\n2001:41d0::/32\n");
+    let whitelist = site.write(
+        "ovh_whitelist",
+        "# customers\n51.68.10.0/28\n51.68.20.7\n2001:41d0:1::/48\n",
+    );
+    let convert = |command: &str, from: &Path, to: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{command} {} > {}",
+                from.display(),
+                site.path().join(to).display()
+            ))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command}: {out:?}");
+    };
+    convert(PARTIAL, &partial, "partial_domains.txt");
+    convert(WHITELIST, &whitelist, "ovh_whitelist.txt");
+    site.write(
+        "mxlists.toml",
+        "[[list]]\nname = \"partial\"\nkind = \"domain\"\nsources = [\"partial_domains.txt\"]\nformat = \"plain\"\n\n\
+         [[list]]\nname = \"ovh\"\nkind = \"ip\"\nsources = [\"ovh_ranges\", \"ovh_whitelist.txt\"]\n",
+    );
+    let r = Command::new(bin("mxlists"))
+        .arg("build")
+        .arg(site.path().join("mxlists.toml"))
+        .arg("-o")
+        .arg(site.path().join("built.mxl"))
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{r:?}");
+    let artifact = site.write(
+        "lists.mxl",
+        std::fs::read(site.path().join("built.mxl")).unwrap(),
+    );
+
+    let names = [
+        "w.example",
+        "x.w.example",
+        "a.b.w.example",
+        "example",
+        "163.com",
+        "m.163.com",
+        "deep.sub.example",
+        "x.deep.sub.example",
+        "sub.example",
+    ];
+    let ips = [
+        "51.68.0.1",
+        "51.68.10.1",
+        "51.68.10.16",
+        "51.68.20.7",
+        "51.68.20.8",
+        "51.69.0.1",
+        "2001:41d0::1",
+        "2001:41d0:1::1",
+        "2001:41d0:2::1",
+    ];
+    let mut exprs = Vec::new();
+    for v in names {
+        exprs.push(format!(
+            "${{lookup{{{v}}}partial-lsearch{{{}}}{{yes}}{{no}}}}",
+            partial.display()
+        ));
+        exprs.push(site.dlfunc("mxl_match", &artifact, "partial", v));
+    }
+    for v in ips {
+        exprs.push(format!(
+            "${{if match_ip{{{v}}}{{<; ! {} ; {}}}{{yes}}{{no}}}}",
+            whitelist.display(),
+            ranges.display()
+        ));
+        exprs.push(site.dlfunc("mxl_match", &artifact, "ovh", v));
+    }
+    let answers = site.expand_all(&exprs);
+    let values = names.iter().chain(&ips);
+    let mut failed = Vec::new();
+    for (v, pair) in values.zip(answers.chunks(2)) {
+        let (exim, mxl) = (pair[0].clone().unwrap(), pair[1].clone().unwrap());
+        eprintln!("{v:20} exim={exim:3} mxl_match={mxl}");
+        if exim != mxl {
+            failed.push(format!("{v}: Exim {exim}, mxl_match {mxl}"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    // Both sides list something and leave something out.
+    for want in ["yes", "no"] {
+        assert!(answers.iter().any(|a| a.as_deref() == Ok(want)));
+    }
+}
