@@ -33,13 +33,19 @@ pub fn address_key(local: &str, domain: &str) -> Vec<u8> {
     out
 }
 
+/// Splits a key at its `@`: the reversed domain, and the local part of an
+/// address key.
+fn split_key(key: &[u8]) -> (&[u8], Option<&[u8]>) {
+    match key.iter().position(|&b| b == b'@') {
+        Some(at) => (&key[..at], Some(&key[at + 1..])),
+        None => (key, None),
+    }
+}
+
 /// Splits a key into its domain (in normal label order) and, for an address key,
 /// its local part.
 pub fn key_parts(key: &[u8]) -> (String, Option<String>) {
-    let (dom, local) = match key.iter().position(|&b| b == b'@') {
-        Some(at) => (&key[..at], Some(&key[at + 1..])),
-        None => (key, None),
-    };
+    let (dom, local) = split_key(key);
     let dom = String::from_utf8_lossy(dom);
     let mut labels: Vec<&str> = dom.split('.').collect();
     labels.reverse();
@@ -137,10 +143,7 @@ impl NameForm {
 
 /// The entry text, in `plain` syntax without `!` or reason, for a key and form.
 pub fn entry_text(key: &[u8], form: NameForm) -> String {
-    let (dom, local) = match key.iter().position(|&b| b == b'@') {
-        Some(at) => (&key[..at], Some(&key[at + 1..])),
-        None => (key, None),
-    };
+    let (dom, local) = split_key(key);
     let mut out = Vec::with_capacity(key.len() + 2);
     if let Some(local) = local {
         out.extend_from_slice(local);

@@ -181,7 +181,7 @@ fn is_rbldnsd_value(line: &str) -> bool {
     value
         .strip_prefix(':')
         .and_then(|v| v.split(':').next())
-        .is_some_and(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        .is_some_and(|a| !a.is_empty() && super::rbldnsd::is_a_value(a))
 }
 
 #[cfg(test)]

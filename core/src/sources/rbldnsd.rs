@@ -109,7 +109,7 @@ fn value_text(value: &str) -> Option<&str> {
 
 /// Whether `a` is an rbldnsd A value (an IPv4 address, possibly abbreviated as
 /// `2` for `127.0.0.2`), or empty.
-fn is_a_value(a: &str) -> bool {
+pub(crate) fn is_a_value(a: &str) -> bool {
     a.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
