@@ -17,7 +17,6 @@ use crate::artifact::write::{assemble, Sections};
 use crate::entry::{parse_entry, Entry, EntryError, IpRange, Target};
 use crate::error::{Error, Result};
 use crate::kind::ListKind;
-use crate::names::NameForm;
 use crate::ranges::{self, RangeItem};
 
 /// Identifies a list of a [`Builder`].
@@ -179,7 +178,7 @@ impl Builder {
                 });
             }
             Target::Name { key, form }
-                if kind.is_names() && form_allowed(kind, form, entry.exclude) =>
+                if kind.is_names() && form.suits(kind, entry.exclude) =>
             {
                 if key.len() > u16::MAX as usize {
                     return Err(Error::InvalidList("name key too long".into()));
@@ -516,10 +515,6 @@ impl Builder {
             lists: stats,
         })
     }
-}
-
-fn form_allowed(kind: ListKind, form: NameForm, exclude: bool) -> bool {
-    form.suits(kind, exclude)
 }
 
 /// Strings stored once each, in sorted order, as `u32` length + UTF-8 bytes.
