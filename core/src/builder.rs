@@ -177,9 +177,7 @@ impl Builder {
                     reason,
                 });
             }
-            Target::Name { key, form }
-                if kind.is_names() && form.suits(kind, entry.exclude) =>
-            {
+            Target::Name { key, form } if kind.is_names() && form.suits(kind, entry.exclude) => {
                 if key.len() > u16::MAX as usize {
                     return Err(Error::InvalidList("name key too long".into()));
                 }
