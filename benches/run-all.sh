@@ -6,7 +6,9 @@
 # 1. criterion: check (names at 1M and 5M, IPs at 1M per family, the lsearch
 #    and iplsearch models at 100k) and open; medians printed as tables;
 # 2. build time and peak RSS, sizes (text, cdb, artifact), the ahash set's heap;
-# 3. the Exim head-to-head at 1M addresses.
+# 3. the Exim head-to-head at 1M addresses;
+# 4. Python's check_many on a million values (when target/py-venv has the
+#    package: python/run-tests.sh installs it).
 #
 # Data sets are generated on first use and cached under target/bench-data/
 # (several GB of memory and a few minutes the first time). The load average is
@@ -37,4 +39,10 @@ target/release/mxlists-measure report --size 1000000,5000000 --ips 1000000 >> "$
 
 note "exim"
 benches/exim/compare.sh 1000000 >> "$OUT"
+
+if target/py-venv/bin/python -c 'import mxlists' 2>/dev/null; then
+    note "python check_many"
+    echo >> "$OUT"
+    target/py-venv/bin/python benches/python/check_many.py >> "$OUT"
+fi
 echo "results in $OUT" >&2

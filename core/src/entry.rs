@@ -75,12 +75,18 @@ impl IpRange {
         if host_bits > self.bits() {
             return None;
         }
-        let mask = if host_bits == 128 {
-            u128::MAX
-        } else {
-            (1u128 << host_bits) - 1
-        };
-        (self.start & mask == 0).then(|| self.bits() - host_bits)
+        (self.start & host_mask(host_bits) == 0).then(|| self.bits() - host_bits)
+    }
+}
+
+/// The mask of the low `host_bits` bits of an address (the host part of a
+/// CIDR block whose prefix leaves `host_bits` bits): a block's first address
+/// has them clear, its last address has them set.
+fn host_mask(host_bits: u32) -> u128 {
+    if host_bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
     }
 }
 
@@ -279,8 +285,13 @@ fn err(offset: usize, message: impl Into<String>) -> EntryError {
     }
 }
 
+/// A name in `plain` syntax: the prefix says the form (`=d` exact, `*.d` and
+/// `*@*.d` subdomains, `.d`, `@d` and `*@d` the domain and its subdomains), a
+/// value with `@` is an address, anything else a domain and its subdomains.
+/// `=` makes an exact entry only before a domain: `=x@example.com` is the
+/// address whose local part is `=x`.
 fn parse_name(kind: ListKind, value: &str) -> Result<Target, EntryError> {
-    let (form, domain, skip) = if let Some(d) = value.strip_prefix("*@*.") {
+    let (form, name, skip) = if let Some(d) = value.strip_prefix("*@*.") {
         (NameForm::Subdomains, d, 4)
     } else if let Some(d) = value.strip_prefix("*.") {
         (NameForm::Subdomains, d, 2)
@@ -290,31 +301,77 @@ fn parse_name(kind: ListKind, value: &str) -> Result<Target, EntryError> {
         (NameForm::Domain, d, 1)
     } else if let Some(d) = value.strip_prefix('.') {
         (NameForm::Domain, d, 1)
-    } else if let Some(at) = value.rfind('@') {
+    } else if let Some(d) = value.strip_prefix('=').filter(|d| !d.contains('@')) {
+        (NameForm::Exact, d, 1)
+    } else if value.contains('@') {
         if kind != ListKind::Email {
             return Err(err(
                 0,
                 format!("{value:?} is an address; a {kind} list holds domains (use @domain, or an email list)"),
             ));
         }
-        let (local, domain) = normalize::address_parts(value, at)?;
-        return Ok(Target::Name {
-            key: names::address_key(&local, &domain),
-            form: NameForm::Address,
-        });
+        (NameForm::Address, value, 0)
     } else {
         (NameForm::Domain, value, 0)
     };
-    if normalize::parse_ip(domain).is_some() {
-        return Err(err(
-            skip,
-            format!("{domain:?} is an IP address; IP addresses belong in an ip list"),
-        ));
+    name_target(kind, form, name).map_err(|e| err(e.offset + skip, e.message))
+}
+
+/// The target of a name written without any prefix, in a form that the
+/// syntax around it decided (an Exim key, an rbldnsd name or a Postfix
+/// pattern each say in their own way whether a name is exact or covers its
+/// subdomains): `name` is an address for [`NameForm::Address`], a TLD for
+/// [`NameForm::KnownTld`], a domain otherwise. Offsets are in `name`.
+pub fn name_target(kind: ListKind, form: NameForm, name: &str) -> Result<Target, EntryError> {
+    match form {
+        NameForm::Address => {
+            let Some(at) = name.rfind('@') else {
+                return Err(err(0, format!("{name:?} is not an address")));
+            };
+            if kind != ListKind::Email {
+                return Err(err(
+                    0,
+                    format!("{name:?} is an address; a {kind} list holds domains"),
+                ));
+            }
+            let (local, domain) = normalize::address_parts(name, at)?;
+            Ok(Target::Name {
+                key: names::address_key(&local, &domain),
+                form,
+            })
+        }
+        NameForm::KnownTld => parse_tld(name),
+        NameForm::Domain | NameForm::Subdomains | NameForm::Exact => {
+            if normalize::parse_ip(name).is_some() {
+                return Err(err(
+                    0,
+                    format!("{name:?} is an IP address; IP addresses belong in an ip list"),
+                ));
+            }
+            let d = normalize::normalize_domain(name)?;
+            Ok(Target::Name {
+                key: names::domain_key(&d),
+                form,
+            })
+        }
     }
-    let d = normalize::normalize_domain(domain).map_err(|e| err(e.offset + skip, e.message))?;
-    Ok(Target::Name {
-        key: names::domain_key(&d),
-        form,
+}
+
+/// [`name_target`] as a whole entry, for the readers of source formats.
+pub fn name_entry(
+    kind: ListKind,
+    form: NameForm,
+    name: &str,
+    exclude: bool,
+    reason: Option<String>,
+) -> Result<Parsed, EntryError> {
+    Ok(Parsed {
+        entry: Entry {
+            target: name_target(kind, form, name)?,
+            exclude,
+            reason,
+        },
+        warning: None,
     })
 }
 
@@ -363,12 +420,7 @@ pub fn parse_range(value: &str) -> Result<(IpRange, Option<EntryError>), EntryEr
             ));
         }
         let v = normalize::ip_to_u128(ip);
-        let host_bits = bits - len;
-        let mask = if host_bits == 128 {
-            u128::MAX
-        } else {
-            (1u128 << host_bits) - 1
-        };
+        let mask = host_mask(bits - len);
         let start = v & !mask;
         let range = IpRange {
             v6: ip.is_ipv6(),
@@ -435,6 +487,63 @@ mod tests {
         }
         assert_eq!(text(ListKind::Domain, "*.example.com"), "*.example.com");
         assert_eq!(text(ListKind::Domain, ".monster"), "monster");
+    }
+
+    #[test]
+    fn exact_domains() {
+        for kind in [ListKind::Domain, ListKind::Email] {
+            let p = parse_entry(kind, "=Example.COM. audited").unwrap().entry;
+            assert_eq!(
+                p.target,
+                Target::Name {
+                    key: b"com.example".to_vec(),
+                    form: NameForm::Exact
+                }
+            );
+            assert_eq!(p.to_string(), "=example.com audited");
+            assert_eq!(text(kind, "!=example.com"), "!=example.com");
+            assert_eq!(text(kind, "<=example.com>"), "=example.com");
+        }
+        // `=` before an address is part of its local part.
+        assert_eq!(text(ListKind::Email, "=x@example.com"), "=x@example.com");
+        assert!(parse_entry(ListKind::Domain, "=x@example.com").is_err());
+        let e = parse_entry(ListKind::Domain, "=*.example.com").unwrap_err();
+        assert_eq!(e.offset, 1, "{e}");
+        assert!(parse_entry(ListKind::Domain, "=1.2.3.4").is_err());
+        assert!(parse_entry(ListKind::Ip, "=1.2.3.4").is_err());
+        assert_eq!(text(ListKind::KnownTlds, "!=corp.lan"), "!=corp.lan");
+        assert!(parse_entry(ListKind::KnownTlds, "=lan").is_err());
+    }
+
+    #[test]
+    fn names_in_a_form_chosen_by_the_source() {
+        let p = name_entry(ListKind::Domain, NameForm::Exact, "163.COM", false, None).unwrap();
+        assert_eq!(p.entry.to_string(), "=163.com");
+        let p = name_entry(
+            ListKind::Email,
+            NameForm::Address,
+            "U@163.com",
+            true,
+            Some("why".into()),
+        )
+        .unwrap();
+        assert_eq!(p.entry.to_string(), "!u@163.com why");
+        // No plain-syntax prefix is read: the name is taken as written.
+        for name in ["=163.com", ".163.com", "*.163.com", "@163.com"] {
+            assert!(
+                name_entry(ListKind::Domain, NameForm::Exact, name, false, None).is_err(),
+                "{name}"
+            );
+        }
+        assert!(name_entry(
+            ListKind::Domain,
+            NameForm::Address,
+            "u@163.com",
+            false,
+            None
+        )
+        .is_err());
+        assert!(name_entry(ListKind::Email, NameForm::Address, "163.com", false, None).is_err());
     }
 
     #[test]

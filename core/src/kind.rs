@@ -58,6 +58,26 @@ impl ListKind {
     }
 }
 
+/// Longest list name, in bytes.
+pub const MAX_LIST_NAME: usize = 64;
+
+/// Checks the rule for list names: 1 to [`MAX_LIST_NAME`] characters of `a-z`,
+/// `0-9`, `_` and `-`. The error states the rule.
+pub fn check_list_name(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_LIST_NAME
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "list name {name:?} must be 1 to {MAX_LIST_NAME} characters of a-z, 0-9, _ and -"
+        ))
+    }
+}
+
 impl fmt::Display for ListKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -77,18 +97,18 @@ impl FromStr for ListKind {
     }
 }
 
-/// Whether `name` is a valid list name: 1 to 64 characters of `a-z`, `0-9`, `_`
-/// and `-`. The one definition of the rule, for manifests, builders and
-/// artifacts alike.
-pub fn valid_list_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The error text for an invalid list name.
-pub fn invalid_list_name_message(name: &str) -> String {
-    format!("list name {name:?} must be 1 to 64 characters of a-z, 0-9, _ and -")
+    #[test]
+    fn list_names() {
+        for ok in ["a", "tld_bans", "x-1", &"a".repeat(MAX_LIST_NAME)] {
+            assert_eq!(check_list_name(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "Bans", "a b", "é", &"a".repeat(MAX_LIST_NAME + 1)] {
+            let e = check_list_name(bad).unwrap_err();
+            assert!(e.contains("a-z, 0-9, _ and -"), "{e}");
+        }
+    }
 }

@@ -64,10 +64,10 @@ pub use artifact::{Artifact, ListInfo, Verify, AUTO_VERIFY_LIMIT, MAX_LISTS};
 #[cfg(feature = "build")]
 pub use build::{Builder, Built, ListId, ListStats};
 #[cfg(feature = "build")]
-pub use diff::{diff, ListDiff};
+pub use diff::{diff, Comparison, ListDiff, ListStatus};
 pub use entry::{parse_entry, Entry, EntryError, IpRange, Target};
 pub use error::{Error, Location, Result};
-pub use kind::{valid_list_name, ListKind};
+pub use kind::{check_list_name, ListKind, MAX_LIST_NAME};
 pub use lookup::{AllOutcome, EntryText, Hit, HitRef, Outcome, Selection};
 pub use names::NameForm;
 pub use normalize::{Invalid, Value};

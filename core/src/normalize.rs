@@ -591,6 +591,21 @@ pub fn u128_to_ip(v: u128, v6: bool) -> IpAddr {
     }
 }
 
+impl Invalid {
+    /// Why bytes that are not UTF-8 are not a value; `offset` is that of the
+    /// first byte that is not (0 when it is not known).
+    pub fn not_utf8(offset: usize) -> Self {
+        Invalid::new(offset, "not valid UTF-8")
+    }
+}
+
+/// [`classify`] for raw bytes, as the C library, the command's standard input
+/// and Python's `bytes` give them: bytes that are not UTF-8 are an invalid
+/// value ([`Invalid::not_utf8`]), like any other malformed value.
+pub fn classify_bytes(bytes: &[u8]) -> Result<Value, Invalid> {
+    crate::query::Query::parse_bytes(bytes).map(|q| q.to_value())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -716,5 +731,16 @@ mod tests {
                 domain: "example.com".into()
             }
         );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_an_invalid_value() {
+        assert_eq!(
+            classify_bytes(b"User@Example.COM"),
+            classify("User@Example.COM")
+        );
+        let e = classify_bytes(b"ab\xffc@x.com").unwrap_err();
+        assert_eq!(e, Invalid::not_utf8(2));
+        assert!(e.message.contains("UTF-8"), "{e}");
     }
 }

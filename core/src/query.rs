@@ -74,7 +74,7 @@ impl Query {
     pub fn parse_bytes(bytes: &[u8]) -> Result<Query, Invalid> {
         match std::str::from_utf8(bytes) {
             Ok(text) => Self::parse(text),
-            Err(e) => Err(Invalid::new(e.valid_up_to(), "value is not valid UTF-8")),
+            Err(e) => Err(Invalid::not_utf8(e.valid_up_to())),
         }
     }
 

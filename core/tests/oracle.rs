@@ -175,6 +175,7 @@ fn name_entry_text(kind: ListKind) -> impl Strategy<Value = String> {
         domain_strategy().prop_map(|d| format!(".{d}")),
         domain_strategy().prop_map(|d| format!("*.{d}")),
         domain_strategy().prop_map(|d| format!("@{d}")),
+        domain_strategy().prop_map(|d| format!("={d}")),
         (prop::sample::select(LOCALS), domain_strategy()).prop_map(|(l, d)| format!("{l}@{d}")),
     ];
     (any::<bool>(), forms, prop::sample::select(REASONS)).prop_map(move |(excl, value, reason)| {
@@ -239,6 +240,7 @@ fn lists_strategy() -> impl Strategy<Value = Vec<(ListKind, Option<&'static str>
                 prop_oneof![
                     prop::sample::select(LABELS).prop_map(|l| l.to_uppercase()),
                     domain_strategy().prop_map(|d| format!("!{d}")),
+                    domain_strategy().prop_map(|d| format!("!={d}")),
                 ],
                 0..5
             )

@@ -98,6 +98,71 @@ fn wildcard_means_strict_subdomains_only() {
 }
 
 #[test]
+fn exact_domain_is_the_name_and_its_addresses_never_a_subdomain() {
+    for kind in [ListKind::Domain, ListKind::Email] {
+        let art = artifact(&[("helo", kind, Some("bad HELO"), &["=163.com"])]);
+        assert_eq!(
+            hit(&art, "163.com"),
+            Some(("helo".into(), "=163.com".into(), "bad HELO".into()))
+        );
+        assert_eq!(entry(&art, "<X@163.COM.>"), Some("=163.com".into()));
+        assert_eq!(hit(&art, "m16.mail.163.com"), None, "{kind}");
+        assert_eq!(hit(&art, "x@m16.mail.163.com"), None, "{kind}");
+        assert_eq!(hit(&art, "com"), None);
+    }
+}
+
+#[test]
+fn exact_entries_rank_with_the_other_entries_of_their_name() {
+    let art = artifact(&[(
+        "r",
+        ListKind::Email,
+        None,
+        &[
+            // An exclusion of the name only, under a listing of the domain.
+            "example.com",
+            "!=example.com",
+            // A listing of the name only, under an excluded parent.
+            "!partner.test",
+            "=mail.partner.test",
+            // An exact listing and an exclusion of the name and its subdomains:
+            // equal specificity, the exclusion wins.
+            "=both.test",
+            "!both.test",
+            // Subdomains only, and the name itself exactly: together they are
+            // the domain and its subdomains.
+            "*.split.test",
+            "=split.test",
+            // An address beats its domain's exact entry.
+            "=shop.test",
+            "!ok@shop.test",
+        ],
+    )]);
+    assert_eq!(hit(&art, "x@example.com"), None);
+    assert_eq!(hit(&art, "example.com"), None);
+    assert_eq!(entry(&art, "x@a.example.com"), Some("example.com".into()));
+    assert_eq!(
+        entry(&art, "x@mail.partner.test"),
+        Some("=mail.partner.test".into())
+    );
+    assert_eq!(hit(&art, "x@a.mail.partner.test"), None);
+    assert_eq!(hit(&art, "x@partner.test"), None);
+    assert_eq!(hit(&art, "both.test"), None);
+    assert_eq!(hit(&art, "a.both.test"), None);
+    assert_eq!(entry(&art, "split.test"), Some("=split.test".into()));
+    assert_eq!(entry(&art, "a.b.split.test"), Some("*.split.test".into()));
+    assert_eq!(entry(&art, "x@shop.test"), Some("=shop.test".into()));
+    assert_eq!(hit(&art, "ok@shop.test"), None);
+}
+
+#[test]
+fn exact_exclusions_exempt_one_name_from_a_known_tlds_list() {
+    let art = artifact(&[("tlds", ListKind::KnownTlds, None, &["com", "!=corp.lan"])]);
+    assert_eq!(hit(&art, "x@corp.lan"), None);
+    assert_eq!(entry(&art, "x@mail.corp.lan"), Some("lan".into()));
+}
+
+#[test]
 fn known_tlds_flag_names_under_unknown_tlds() {
     let art = artifact(
         &[(

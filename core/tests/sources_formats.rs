@@ -80,23 +80,98 @@ fn exim_lsearch_keys_quotes_and_continuations() {
         (report.files[0].format, report.files[0].detected),
         (Format::Exim, true)
     );
+    // `*@d` is any address at exactly d.
     assert_eq!(
-        reason(&art, "a@spammer.example").as_deref(),
-        Some("known spam source")
+        hit(&art, "a@spammer.example"),
+        Some(("=spammer.example".into(), "known spam source".into()))
     );
     assert_eq!(
-        reason(&art, "a@bulk.example").as_deref(),
+        reason(&art, "a@mx.spammer.example").as_deref(),
+        Some("a subdomain of a spam source")
+    );
+    assert_eq!(
+        reason(&art, "bulk@bulk.example").as_deref(),
         Some("bulk mailer, sends to purchased lists")
     );
+    assert_eq!(hit(&art, "other@bulk.example"), None);
     assert!(hit(&art, "anyone@wild.example").is_some());
+    assert_eq!(hit(&art, "anyone@sub.wild.example"), None);
     assert_eq!(
-        reason(&art, "quoted.example").as_deref(),
+        reason(&art, "quoted@quoted.example").as_deref(),
         Some("quoted key")
     );
+    // The exclusion of one name beats the listing of its parent's subdomains.
     assert_eq!(hit(&art, "x@ok.spammer.example"), None);
+    assert!(hit(&art, "x@a.ok.spammer.example").is_some());
     assert_eq!(
-        reason(&art, "plainkey.example").as_deref(),
+        reason(&art, "plain@key.example").as_deref(),
         Some("default reason")
+    );
+}
+
+#[test]
+fn exim_bare_keys_are_exact_names() {
+    let (art, _) = one("domain", "exim_helo.lsearch");
+    assert_eq!(
+        hit(&art, "163.com"),
+        Some(("=163.com".into(), "forged HELO".into()))
+    );
+    // A subdomain of a listed HELO name is not listed, as in Exim.
+    assert_eq!(hit(&art, "m16.mail.163.com"), None);
+    assert!(hit(&art, "mail.example.net").is_some());
+    assert_eq!(hit(&art, "example.net"), None);
+    assert_eq!(hit(&art, "dyn.example"), None);
+    assert_eq!(
+        reason(&art, "h1.dyn.example").as_deref(),
+        Some("dynamic hosts (read with nwildlsearch)")
+    );
+    assert_eq!(hit(&art, "ok.dyn.example"), None);
+}
+
+#[test]
+fn exim_keys_mxlists_cannot_express_are_errors_at_their_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("helo"),
+        "163.com\n^mail[0-9]+\\.example$: regex\n*example.com\n*\n@mx_any\n*@at.example\nu@at.example\n!  *bad.example\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("rcpt"), "*@ok.example\nbare.example: reason\n").unwrap();
+    let err = compile_in(d, "domain", &["helo"], Some("exim")).unwrap_err();
+    let Error::InvalidLines {
+        lines: shown,
+        total,
+    } = &err
+    else {
+        panic!("{err}")
+    };
+    let at: Vec<(u64, u64)> = shown.iter().map(|(l, _)| (l.line, l.column)).collect();
+    assert_eq!(
+        at,
+        [(2, 1), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1), (8, 4)],
+        "{err}"
+    );
+    assert_eq!(*total, 7);
+    for (what, (_, message)) in [
+        "regular expression",
+        "ending in",
+        "every name",
+        "@ pattern",
+        "email list",
+        "email list",
+        "ending in",
+    ]
+    .iter()
+    .zip(shown)
+    {
+        assert!(message.contains(what), "{message}");
+    }
+    let err = compile_in(d, "email", &["rcpt"], Some("exim")).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("rcpt:2:1") && message.contains("*@bare.example"),
+        "{message}"
     );
 }
 
@@ -135,13 +210,18 @@ fn postfix_access_actions() {
         reason(&art, "a@spammer.example").as_deref(),
         Some("Spam from this domain is not accepted")
     );
+    // A domain pattern covers its subdomains (parent_domain_matches_subdomains).
+    assert!(hit(&art, "a@mx.spammer.example").is_some());
     assert_eq!(hit(&art, "a@good.spammer.example"), None);
-    // `.subs.example` is subdomains only, as in Postfix.
-    assert_eq!(hit(&art, "a@subs.example"), None);
-    assert_eq!(
-        reason(&art, "a@x.subs.example").as_deref(),
-        Some("5.7.1 Subdomains of subs.example are blocked")
-    );
+    assert_eq!(hit(&art, "a@relay.spammer.example"), None);
+    assert_eq!(hit(&art, "a@stamp.spammer.example"), None);
+    for v in ["a@subs.example", "a@x.subs.example"] {
+        assert_eq!(
+            reason(&art, v).as_deref(),
+            Some("5.7.1 subs.example and its subdomains are blocked"),
+            "{v}"
+        );
+    }
     assert_eq!(
         reason(&art, "bad@mixed.example").as_deref(),
         Some("No mail from this address")
@@ -155,6 +235,32 @@ fn postfix_access_actions() {
         reason(&art, "a@bulk.example").as_deref(),
         Some("try again later, we are rate limiting you")
     );
+}
+
+#[test]
+fn postfix_patterns_and_results_without_a_list_meaning_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("access"),
+        "ok.example REJECT\n.subs.example REJECT\nuser@ REJECT\n@at.example REJECT\nbare.example 554\nf.example FILTER smtp:[10.0.0.1]\nr.example reject_unverified_sender\n",
+    )
+    .unwrap();
+    let err = compile_in(d, "email", &["access"], Some("postfix")).unwrap_err();
+    let Error::InvalidLines { lines: shown, .. } = &err else {
+        panic!("{err}")
+    };
+    let got: Vec<(u64, u64)> = shown.iter().map(|(l, _)| (l.line, l.column)).collect();
+    assert_eq!(
+        got,
+        [(2, 1), (3, 1), (4, 1), (5, 14), (6, 11), (7, 11)],
+        "{err}"
+    );
+    assert!(
+        shown[0].1.contains("parent_domain_matches_subdomains"),
+        "{err}"
+    );
+    assert!(shown[3].1.contains("takes as OK"), "{err}");
 }
 
 #[test]
@@ -313,7 +419,12 @@ fn rbldnsd_dnset() {
         reason(&art, "a.wild.example").as_deref(),
         Some("Wildcard subdomains")
     );
-    assert!(hit(&art, "exact.example").is_some());
+    // A bare name is that name only, as rbldnsd reads it.
+    assert_eq!(
+        hit(&art, "exact.example"),
+        Some(("=exact.example".into(), "Domain listed".into()))
+    );
+    assert_eq!(hit(&art, "mx.exact.example"), None);
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Build-then-lookup round trip: arbitrary lists of names (with exclusions,
-//! subdomain forms, addresses, IDN, mixed case, reasons) and IP ranges (nested,
+//! subdomain and exact forms, addresses, IDN, mixed case, reasons) and IP ranges (nested,
 //! overlapping, excluded) are built, and every entry's value, neighbours and
 //! parents are looked up and compared with a naive model of the rules.
 //!
@@ -128,13 +128,14 @@ fn shape_text(shape: &Shape) -> String {
         } => {
             let d = domain_text(labels, *upper, *trailing_dot);
             let local = pick(LOCALS, *local);
-            match style % 7 {
+            match style % 8 {
                 0 => d,
                 1 => format!(".{d}"),
                 2 => format!("*.{d}"),
                 3 => format!("@{d}"),
                 4 => format!("*@{d}"),
                 5 => format!("{local}@{d}"),
+                6 => format!("={d}"),
                 _ => format!("<{local}@{d}>"),
             }
         }
@@ -190,7 +191,10 @@ fn probes(entry: &Entry, out: &mut Vec<String>) {
     match &entry.target {
         Target::Name { .. } => {
             let text = entry.value_text();
-            let bare = text.trim_start_matches("*.").to_string();
+            let bare = text
+                .trim_start_matches("*.")
+                .trim_start_matches('=')
+                .to_string();
             let domain = bare.rsplit('@').next().unwrap_or(&bare).to_string();
             out.push(bare.clone());
             out.push(format!("x.{domain}"));

@@ -63,6 +63,7 @@ fn name_spec(value: &Value, key: &[u8], form: NameForm) -> Option<usize> {
         }
         NameForm::Domain => (qd == ed || is_sub(qd, &ed)).then(|| labels(&ed)),
         NameForm::Subdomains => is_sub(qd, &ed).then(|| labels(&ed)),
+        NameForm::Exact => (qd == ed).then(|| labels(&ed)),
         NameForm::KnownTld => None,
     }
 }

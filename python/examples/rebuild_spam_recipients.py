@@ -141,7 +141,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             report = mxlists.build(
                 args.manifest, output, max_change=args.max_change, skip_invalid=args.skip_invalid
             )
-            changes = mxlists.diff(before, output) if had_old else []
+            changes = mxlists.diff(before, output).lists if had_old else []
     except BaseException as e:
         # The sources go back to what the artifact in place was built from.
         gathered.roll_back()

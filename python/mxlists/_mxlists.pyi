@@ -4,7 +4,7 @@ import builtins
 import ipaddress
 import os
 from types import TracebackType
-from typing import Iterable, Literal, Optional, Union, final
+from typing import Iterable, Iterator, Literal, Optional, Union, final
 
 __all__ = [
     "__version__",
@@ -22,6 +22,7 @@ __all__ = [
     "FileReport",
     "SourceWarning",
     "ListDiff",
+    "Diff",
 ]
 
 __version__: str
@@ -181,6 +182,20 @@ class ListDiff:
     @property
     def list(self) -> str: ...
     @property
+    def status(self) -> Literal["unchanged", "changed", "added", "removed"]: ...
+    @property
+    def kind(self) -> _Kind:
+        """The kind in the new artifact (in the old one for a removed list)."""
+    @property
+    def old_kind(self) -> Optional[_Kind]:
+        """The kind in the old artifact, when it changed."""
+    @property
+    def reason(self) -> Optional[str]:
+        """The default reason in the new artifact, when it changed."""
+    @property
+    def old_reason(self) -> Optional[str]:
+        """The default reason in the old artifact, when it changed."""
+    @property
     def added_list(self) -> bool: ...
     @property
     def removed_list(self) -> bool: ...
@@ -192,6 +207,28 @@ class ListDiff:
         """Entries (plain syntax) only in the old artifact, sorted."""
     @property
     def changed(self) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Diff:
+    """The comparison of two artifacts, as ``mxlists diff`` makes it."""
+
+    @property
+    def equal(self) -> bool:
+        """Same lists, order, kinds, default reasons and entries."""
+    @property
+    def order_changed(self) -> bool: ...
+    @property
+    def old_lists(self) -> builtins.list[str]: ...
+    @property
+    def new_lists(self) -> builtins.list[str]: ...
+    @property
+    def lists(self) -> builtins.list[ListDiff]:
+        """One per list found in either artifact, the old one's first."""
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int, /) -> ListDiff: ...
+    def __iter__(self) -> Iterator[ListDiff]: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -257,8 +294,8 @@ def build(
 ) -> BuildReport:
     """Compiles a manifest and writes the artifact atomically."""
 
-def diff(old: _StrPath, new: _StrPath) -> list[ListDiff]:
-    """Compares two artifact files list by list."""
+def diff(old: _StrPath, new: _StrPath) -> Diff:
+    """Compares two artifact files as ``mxlists diff`` does."""
 
 def classify(value: _Value) -> tuple[Literal["address", "domain", "ip"], str]:
     """``(kind, normalized)`` of a value; raises ``InvalidValueError``."""

@@ -9,7 +9,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::errors::{to_py, to_py_at};
-use crate::types::{BuildReport, ListDiff};
+use crate::types::{BuildReport, Diff};
 
 /// Compiles the manifest (`mxlists.toml`) and writes the artifact to `output`
 /// atomically, as `mxlists build MANIFEST -o OUTPUT` does, with the same bytes.
@@ -46,15 +46,16 @@ pub fn build(
     .map_err(to_py)
 }
 
-/// Compares two artifact files list by list: one `ListDiff` per list found in
-/// either (the old artifact's lists first, in order), with the entries added
-/// and removed.
+/// Compares two artifact files as `mxlists diff` does: a `Diff` with `equal`,
+/// `order_changed` and one `ListDiff` per list found in either (the old
+/// artifact's lists first, in order): its status, kind and default-reason
+/// changes, and the entries added and removed.
 #[pyfunction]
-pub fn diff(py: Python<'_>, old: PathBuf, new: PathBuf) -> PyResult<Vec<ListDiff>> {
-    py.allow_threads(|| -> PyResult<Vec<ListDiff>> {
+pub fn diff(py: Python<'_>, old: PathBuf, new: PathBuf) -> PyResult<Diff> {
+    py.allow_threads(|| -> PyResult<Diff> {
         let a = Artifact::open(&old).map_err(|e| to_py_at(e, Some(&old)))?;
         let b = Artifact::open(&new).map_err(|e| to_py_at(e, Some(&new)))?;
-        let d = mxlists_core::diff(&a, &b).map_err(to_py)?;
-        Ok(d.into_iter().map(ListDiff::from).collect())
+        let c = mxlists_core::diff(&a, &b).map_err(to_py)?;
+        Ok(Diff::from(&c))
     })
 }

@@ -34,15 +34,9 @@ impl Builder {
         entry: &Text,
         reason: Option<&str>,
     ) -> PyResult<Option<String>> {
-        let Some(entry) = entry.as_str() else {
-            return Err(invalid_entry(
-                "<not UTF-8>",
-                &mxlists_core::EntryError {
-                    offset: 0,
-                    message: "not valid UTF-8".into(),
-                },
-            ));
-        };
+        let entry = entry
+            .as_result()
+            .map_err(|e| invalid_entry("<not UTF-8>", &e.clone().into()))?;
         let mut parsed =
             parse_entry(self.inner.kind(id), entry).map_err(|e| invalid_entry(entry, &e))?;
         if let Some(r) = reason {

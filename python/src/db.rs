@@ -389,15 +389,7 @@ fn kind_of(v: &Value) -> &'static str {
 #[pyfunction]
 pub fn classify(value: &Bound<'_, PyAny>) -> PyResult<(&'static str, String)> {
     let t = text(value)?;
-    let Some(s) = t.as_str() else {
-        return Err(invalid_value(
-            "<not UTF-8>",
-            &norm::Invalid {
-                offset: 0,
-                message: "not valid UTF-8".into(),
-            },
-        ));
-    };
+    let s = t.as_result().map_err(|e| invalid_value("<not UTF-8>", e))?;
     match norm::classify(s) {
         Ok(v) => Ok((kind_of(&v), v.to_string())),
         Err(e) => Err(invalid_value(s, &e)),

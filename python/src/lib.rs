@@ -40,5 +40,6 @@ fn _mxlists(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::FileReport>()?;
     m.add_class::<types::SourceWarning>()?;
     m.add_class::<types::ListDiff>()?;
+    m.add_class::<types::Diff>()?;
     Ok(())
 }

@@ -4,10 +4,11 @@
 
 use mxlists_core::sources::{BuildReport as CoreReport, FileReport as CoreFile};
 use mxlists_core::{
-    Built, ListDiff as CoreDiff, ListInfo as CoreInfo, ListKind, ListStats as CoreStats,
+    Built, Comparison, ListDiff as CoreDiff, ListInfo as CoreInfo, ListKind,
+    ListStats as CoreStats, ListStatus,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyIterator, PyList, PyString};
 
 /// Python's `repr` of a string.
 fn r(py: Python<'_>, s: &str) -> String {
@@ -348,12 +349,22 @@ impl BuildReport {
     }
 }
 
-/// What changed in one list between two artifacts.
+/// What changed in one list between two artifacts (core's `ListDiff`).
 #[pyclass(module = "mxlists", frozen, eq, hash, get_all)]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ListDiff {
     /// The list name.
     pub list: String,
+    /// `unchanged`, `changed`, `added` or `removed`.
+    pub status: &'static str,
+    /// The list's kind in the new artifact (in the old one for a removed list).
+    pub kind: &'static str,
+    /// The kind in the old artifact, when it changed.
+    pub old_kind: Option<&'static str>,
+    /// The default reason in the new artifact, when it changed.
+    pub reason: Option<String>,
+    /// The default reason in the old artifact, when it changed.
+    pub old_reason: Option<String>,
     /// Whether the list exists only in the new artifact.
     pub added_list: bool,
     /// Whether the list exists only in the old artifact.
@@ -364,42 +375,117 @@ pub struct ListDiff {
     pub removed: Vec<String>,
 }
 
-impl From<CoreDiff> for ListDiff {
-    fn from(d: CoreDiff) -> Self {
+impl From<&CoreDiff> for ListDiff {
+    fn from(d: &CoreDiff) -> Self {
         ListDiff {
-            list: d.list,
-            added_list: d.added_list,
-            removed_list: d.removed_list,
-            added: d.added,
-            removed: d.removed,
+            list: d.list.clone(),
+            status: d.status.as_str(),
+            kind: d.kind.as_str(),
+            old_kind: d.old_kind.map(ListKind::as_str),
+            reason: d.reason.clone(),
+            old_reason: d.old_reason.clone(),
+            added_list: d.status == ListStatus::Added,
+            removed_list: d.status == ListStatus::Removed,
+            added: d.added.clone(),
+            removed: d.removed.clone(),
         }
     }
 }
 
 #[pymethods]
 impl ListDiff {
-    /// Whether anything changed in the list.
+    /// Whether anything about the list changed.
     #[getter]
     fn changed(&self) -> bool {
-        self.added_list || self.removed_list || !self.added.is_empty() || !self.removed.is_empty()
+        self.status != ListStatus::Unchanged.as_str()
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
+        let mut extra = String::new();
+        if self.added_list {
+            extra.push_str(", added_list=True");
+        }
+        if self.removed_list {
+            extra.push_str(", removed_list=True");
+        }
+        if let Some(old) = self.old_kind {
+            extra.push_str(&format!(", kind={}->{}", r(py, old), r(py, self.kind)));
+        }
+        if let (Some(old), Some(new)) = (&self.old_reason, &self.reason) {
+            extra.push_str(&format!(", reason={}->{}", r(py, old), r(py, new)));
+        }
         format!(
-            "ListDiff(list={}, added={}, removed={}{}{})",
+            "ListDiff(list={}, added={}, removed={}{extra})",
             r(py, &self.list),
             self.added.len(),
             self.removed.len(),
-            if self.added_list {
-                ", added_list=True"
-            } else {
-                ""
-            },
-            if self.removed_list {
-                ", removed_list=True"
-            } else {
-                ""
-            },
+        )
+    }
+}
+
+/// The comparison of two artifacts (core's `Comparison`): iterating it, or
+/// indexing it, gives its `ListDiff`s.
+#[pyclass(module = "mxlists", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Diff {
+    /// Whether the artifacts hold the same lists, in the same order, with the
+    /// same kinds, default reasons and entries (as `mxlists diff` exiting 0).
+    pub equal: bool,
+    /// Whether the lists found in both are consulted in another order.
+    pub order_changed: bool,
+    /// The old artifact's list names, in order.
+    pub old_lists: Vec<String>,
+    /// The new artifact's list names, in order.
+    pub new_lists: Vec<String>,
+    /// One `ListDiff` per list found in either artifact, the old one's first.
+    pub lists: Vec<ListDiff>,
+}
+
+impl From<&Comparison> for Diff {
+    fn from(c: &Comparison) -> Self {
+        Diff {
+            equal: c.is_equal(),
+            order_changed: c.order_changed,
+            old_lists: c.old_lists.clone(),
+            new_lists: c.new_lists.clone(),
+            lists: c.lists.iter().map(ListDiff::from).collect(),
+        }
+    }
+}
+
+#[pymethods]
+impl Diff {
+    fn __len__(&self) -> usize {
+        self.lists.len()
+    }
+
+    fn __getitem__(&self, index: isize) -> PyResult<ListDiff> {
+        let len = self.lists.len() as isize;
+        let i = if index < 0 { index + len } else { index };
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.lists.get(i))
+            .cloned()
+            .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("ListDiff index out of range"))
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyResult<Bound<'_, PyIterator>> {
+        let py = slf.py();
+        let items: Vec<PyObject> = slf
+            .lists
+            .iter()
+            .map(|d| Py::new(py, d.clone()).map(|d| d.into_any()))
+            .collect::<PyResult<_>>()?;
+        PyList::new_bound(py, items).as_any().iter()
+    }
+
+    fn __repr__(&self) -> String {
+        let changed = self.lists.iter().filter(|l| l.changed()).count();
+        format!(
+            "Diff(equal={}, order_changed={}, lists={}, changed={changed})",
+            if self.equal { "True" } else { "False" },
+            if self.order_changed { "True" } else { "False" },
+            self.lists.len(),
         )
     }
 }

@@ -1,6 +1,7 @@
 //! Python objects accepted as values: `str`, `bytes`, `bytearray`, and the
 //! address and network objects of the `ipaddress` module.
 
+use mxlists_core::Invalid;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -10,8 +11,9 @@ use pyo3::types::{PyByteArray, PyBytes, PyString, PyTuple};
 pub enum Text {
     /// The value's text.
     Utf8(String),
-    /// Bytes or a string that is not valid UTF-8 (never a valid value).
-    Undecodable,
+    /// Bytes or a string that is not valid UTF-8 (never a valid value), and
+    /// why.
+    Undecodable(Invalid),
 }
 
 impl Text {
@@ -19,7 +21,15 @@ impl Text {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Text::Utf8(s) => Some(s),
-            Text::Undecodable => None,
+            Text::Undecodable(_) => None,
+        }
+    }
+
+    /// The text, or why the value is invalid when it is not UTF-8.
+    pub fn as_result(&self) -> Result<&str, &Invalid> {
+        match self {
+            Text::Utf8(s) => Ok(s),
+            Text::Undecodable(e) => Err(e),
         }
     }
 }
@@ -47,7 +57,7 @@ pub fn text(obj: &Bound<'_, PyAny>) -> PyResult<Text> {
     if let Ok(s) = obj.downcast::<PyString>() {
         return Ok(match s.to_cow() {
             Ok(c) => Text::Utf8(c.into_owned()),
-            Err(_) => Text::Undecodable,
+            Err(_) => Text::Undecodable(Invalid::not_utf8(0)),
         });
     }
     if let Ok(b) = obj.downcast::<PyBytes>() {
@@ -68,7 +78,7 @@ pub fn text(obj: &Bound<'_, PyAny>) -> PyResult<Text> {
 fn utf8(b: &[u8]) -> Text {
     match std::str::from_utf8(b) {
         Ok(s) => Text::Utf8(s.to_owned()),
-        Err(_) => Text::Undecodable,
+        Err(e) => Text::Undecodable(Invalid::not_utf8(e.valid_up_to())),
     }
 }
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -164,6 +165,62 @@ def test_diff(tmp_path, cli):
     assert proc.returncode == 1 and "fr" in proc.stdout
     with pytest.raises(FileNotFoundError):
         mxlists.diff(old, tmp_path / "missing.mxl")
+
+
+def _diff_as_the_command_prints_it(cli, old, new):
+    """`mxlists diff --json OLD NEW`: (exit status, document)."""
+    import json
+
+    proc = run_cli(cli, "diff", "--json", old, new)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def _same_answer(d: mxlists.Diff, status: int, doc: dict) -> None:
+    assert d.equal == doc["equal"] == (status == 0)
+    assert d.order_changed == doc["order_changed"]
+    assert d.old_lists == doc["old"]["lists"] and d.new_lists == doc["new"]["lists"]
+    assert len(d) == len(doc["lists"])
+    for mine, theirs in zip(d, doc["lists"]):
+        assert mine.list == theirs["list"]
+        assert mine.status == theirs["status"]
+        assert mine.kind == theirs["kind"]
+        assert mine.old_kind == theirs.get("old_kind")
+        assert mine.reason == theirs.get("reason")
+        assert mine.old_reason == theirs.get("old_reason")
+        assert mine.added == theirs["added"] and mine.removed == theirs["removed"]
+        assert mine.changed == (theirs["status"] != "unchanged")
+
+
+def test_diff_gives_the_answer_of_the_command(tmp_path, cli):
+    """`mxlists.diff` and `mxlists diff` make one comparison (the engine's):
+    on a pair that differs only in a list's default reason, and on a pair
+    that differs only in the order of its lists, both say the artifacts
+    differ, and say how."""
+    base = tmp_path / "base.mxl"
+    builder_for(SAMPLE).write(base)
+
+    reason = tmp_path / "reason.mxl"
+    other = [dataclasses.replace(l, reason="another reason") if l.name == "ovh" else l for l in SAMPLE]
+    builder_for(other).write(reason)
+
+    order = tmp_path / "order.mxl"
+    builder_for([SAMPLE[1], SAMPLE[0], *SAMPLE[2:]]).write(order)
+
+    for new in (reason, order):
+        d = mxlists.diff(base, new)
+        status, doc = _diff_as_the_command_prints_it(cli, base, new)
+        _same_answer(d, status, doc)
+        assert not d.equal and status == 1
+    d = mxlists.diff(base, reason)
+    ovh = next(l for l in d if l.list == "ovh")
+    assert (ovh.status, ovh.reason, ovh.added, ovh.removed) == ("changed", "another reason", [], [])
+    assert [l.list for l in d if l.changed] == ["ovh"] and not d.order_changed
+    d = mxlists.diff(base, order)
+    assert d.order_changed and not any(l.changed for l in d)
+    same = mxlists.diff(base, base)
+    _same_answer(same, *_diff_as_the_command_prints_it(cli, base, base))
+    assert same.equal
 
 
 def test_unreadable_source_file_is_a_source_error_without_line(tmp_path):

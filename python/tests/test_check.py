@@ -243,3 +243,29 @@ def test_invalid_value_error():
     assert e.value.column == ascii_err.value.column > 1
     with pytest.raises(TypeError):
         mxlists.normalize(None)
+
+
+def test_exact_entries_answer_as_their_name_only(tmp_path):
+    """`=d` lists the name and addresses at it, never a subdomain; the hit's
+    entry shows the form."""
+    b = mxlists.Builder()
+    b.add_list("helo", "domain", "bad HELO")
+    b.add("helo", "=163.com")
+    b.add_list("rcpt", "email")
+    b.add("rcpt", "example.com")
+    b.add("rcpt", "!=example.com")
+    path = tmp_path / "exact.mxl"
+    b.write(path)
+    with mxlists.open(path) as db:
+        hit = db.check("X@163.COM")
+        assert (hit.list, hit.entry, hit.reason) == ("helo", "=163.com", "bad HELO")
+        assert db.check("m16.mail.163.com") is None
+        assert db.check("x@example.com") is None
+        assert db.check("x@mx.example.com").entry == "example.com"
+        assert ("rcpt", "!=example.com") in db.entries()
+
+
+def test_bytes_that_are_not_utf8_are_an_invalid_value():
+    with pytest.raises(mxlists.InvalidValueError) as e:
+        mxlists.classify(b"ab\xff@x.com")
+    assert "UTF-8" in str(e.value)

@@ -1,9 +1,8 @@
 """The batch path: check_many releases the GIL, is safe from several threads at
-once, and is fast."""
+once, and answers a million values in one call."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -128,21 +127,15 @@ def test_reload_during_batches(tmp_path):
     assert errors == []
 
 
-def test_a_million_values_in_well_under_a_second(big_db):
-    """A million mixed values (60 % listed, so 600,000 Hit objects) cost well
-    under a second of CPU time, all threads together. CPU time is asserted
-    rather than wall time, which on a shared machine depends on its load; on
-    an idle one the wall time is below the CPU time (the lookups run on every
-    core)."""
+def test_a_million_values_in_one_call(big_db):
+    """A million mixed values in one call (60 % listed, so 600,000 Hit
+    objects, answered on every core): one answer per value, in order, each
+    the one `check` gives. How long it takes is measured by
+    `benches/python/check_many.py`, not asserted here."""
     values = make_values(1_000_000)
-    best_wall = best_cpu = float("inf")
-    for _ in range(3):
-        t0, c0 = time.perf_counter(), os.times()
-        answers = big_db.check_many(values)
-        t1, c1 = time.perf_counter(), os.times()
-        best_wall = min(best_wall, t1 - t0)
-        best_cpu = min(best_cpu, (c1.user - c0.user) + (c1.system - c0.system))
-        del answers
-    print(f"check_many: 1,000,000 values in {best_wall:.3f} s wall, {best_cpu:.3f} s CPU")
-    assert best_cpu < 0.9, f"check_many used {best_cpu:.3f} s of CPU for 1M values"
-    assert best_wall < 5.0, f"check_many took {best_wall:.3f} s for 1M values"
+    answers = big_db.check_many(values)
+    assert len(answers) == len(values)
+    listed = sum(a is not None for a in answers)
+    assert 550_000 <= listed <= 650_000, listed
+    for i in range(0, len(values), 997):
+        assert answers[i] == big_db.check(values[i]), values[i]

@@ -751,14 +751,17 @@ fn dump_round_trip_of_every_entry_form() {
         "names.txt",
         ".monster\n!good.monster known: sender\n*.sub.example.com  subdomains\n@whole.example\n\
          user@host.example  an address\n<Mixed.Case@Bücher.Example>\n#hash@example.com\n\
-         !vip@whole.example\n",
+         !vip@whole.example\n=163.com exact name\n!=mail.whole.example\n=x@exact-local.example\n",
     );
     d.write(
         "ips.txt",
         "10.0.0.0/8\n!10.1.0.0/16 carve\n10.1.2.3 pinned\n192.0.2.1-192.0.2.9 odd range\n\
          2001:db8::/32\n!2001:db8:1::/48\n::ffff:198.51.100.1\n",
     );
-    d.write("tlds.txt", "COM\nEXAMPLE\n!pop-os.localdomain audited\n");
+    d.write(
+        "tlds.txt",
+        "COM\nEXAMPLE\n!pop-os.localdomain audited\n!=corp.lan exact\n",
+    );
     d.write(
         "m.toml",
         [
@@ -769,6 +772,23 @@ fn dump_round_trip_of_every_entry_form() {
         .concat(),
     );
     d.build("m.toml", "one.mxl", &[]).expect(0);
+    // The exact form is answered, and dumped, as `=d`.
+    let r = d
+        .run(&[
+            "check",
+            "one.mxl",
+            "--list",
+            "names",
+            "x@163.com",
+            "mx.163.com",
+        ])
+        .expect(0);
+    assert_eq!(
+        r.lines(),
+        ["x@163.com\tnames\t=163.com\texact name", "mx.163.com\t-"]
+    );
+    let r = d.run(&["dump", "one.mxl", "--list", "names"]).expect(0);
+    assert!(r.lines().contains(&"=163.com exact name"), "{}", r.stdout);
     d.run(&["dump", "one.mxl", "--manifest", "dumped"])
         .expect(0);
     d.build("dumped/mxlists.toml", "two.mxl", &[]).expect(0);
@@ -1202,11 +1222,12 @@ fn dump_round_trip_of_random_lists() {
             let bang = if rng.below(4) == 0 { "!" } else { "" };
             let reason = rng.pick(REASONS);
             let domain = name(&mut rng);
-            let names = match rng.below(6) {
+            let names = match rng.below(7) {
                 0 => format!(".{domain}"),
                 1 => format!("*.{domain}"),
                 2 => format!("@{domain}"),
                 3 => format!("<{}>", domain.to_uppercase()),
+                4 => format!("={domain}"),
                 _ => domain.clone(),
             };
             let sep = if rng.below(2) == 0 { " " } else { "\t" };
@@ -1241,6 +1262,8 @@ fn dump_round_trip_of_random_lists() {
             files[2] += &format!("{bang}{ip} {reason}\n");
             if bang.is_empty() {
                 files[3] += &format!("{}\n", rng.pick(TLDS).to_uppercase());
+            } else if rng.below(2) == 0 {
+                files[3] += &format!("!={domain} {reason}\n");
             } else {
                 files[3] += &format!("!{domain} {reason}\n");
             }

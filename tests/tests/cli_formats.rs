@@ -207,20 +207,22 @@ fn every_format_builds_and_answers() {
             "plain.monster",
             hit("plain", "monster", "mail from .monster is not accepted"),
         ),
-        // exim lsearch: data is the reason, continuation lines included
+        // exim lsearch: data is the reason, continuation lines included; a
+        // bare key is that name only
         (
             &only("exim"),
-            "user@sub.spam.example",
+            "user@spam.example",
             hit(
                 "exim",
-                "spam.example",
+                "=spam.example",
                 "listed in our lsearch and continued here",
             ),
         ),
+        (&only("exim"), "user@sub.spam.example", None),
         (
             &only("exim"),
             "quoted.example",
-            hit("exim", "quoted.example", "quoted key"),
+            hit("exim", "=quoted.example", "quoted key"),
         ),
         // exim iplsearch, quoted IPv6 key
         (

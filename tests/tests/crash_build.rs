@@ -204,6 +204,4 @@ fn builds_killed_at_random_moments_leave_a_verified_artifact() {
     assert!(build(&manifest, &out).status().unwrap().success());
     assert_eq!(verified_hash(&out), new_hash);
     assert_eq!(temps(out_dir.path()), Vec::<String>::new());
-    // No moment was long: the kills did not wait on each other.
-    assert!(full < Duration::from_secs(120));
 }

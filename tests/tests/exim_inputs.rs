@@ -14,7 +14,7 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use mxlists_core::entry::parse_value;
 use mxlists_core::{write_atomic, Builder, ListKind};
@@ -402,8 +402,6 @@ fn bad_values_through_exim_be_get_their_documented_answers() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&requoted.stdout).trim(), "yes");
-    // Two lookups of a megabyte value each take well under a second.
-    assert!(took < Duration::from_secs(60));
 }
 
 /// `(what, SMTP command, final reply prefix)`: what Exim's own parser refuses

@@ -44,10 +44,7 @@ pub fn run(args: &CheckArgs) -> Status {
             if text.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match std::str::from_utf8(text) {
-                Ok(value) => checker.check(value)?,
-                Err(_) => checker.invalid_bytes(text)?,
-            }
+            checker.check_bytes(text)?;
             if checker.done() {
                 break;
             }
@@ -124,9 +121,16 @@ impl<W: Write> Checker<'_, W> {
 
     /// Looks `text` up and prints the verdict.
     fn check(&mut self, text: &str) -> Result<(), Failure> {
-        let value = match normalize::classify(text) {
+        self.check_bytes(text.as_bytes())
+    }
+
+    /// Looks a value given as bytes up (a line of standard input, which need
+    /// not be UTF-8) and prints the verdict.
+    fn check_bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        let text = String::from_utf8_lossy(bytes);
+        let value = match normalize::classify_bytes(bytes) {
             Ok(value) => value,
-            Err(invalid) => return self.print_invalid(text, &invalid),
+            Err(invalid) => return self.print_invalid(&text, &invalid),
         };
         let hits = if self.all {
             self.artifact.check_all_value(&value, &self.selection)
@@ -140,17 +144,7 @@ impl<W: Write> Checker<'_, W> {
         };
         let hits = hits.map_err(|e| Failure::about(self.artifact_path(), e))?;
         self.any_listed |= !hits.is_empty();
-        self.print_hits(text, &value, &hits)
-    }
-
-    /// Prints the verdict for a line of standard input that is not UTF-8.
-    fn invalid_bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
-        let text = String::from_utf8_lossy(bytes);
-        let invalid = Invalid {
-            offset: 0,
-            message: "not valid UTF-8".into(),
-        };
-        self.print_invalid(&text, &invalid)
+        self.print_hits(&text, &value, &hits)
     }
 
     fn artifact_path(&self) -> &std::path::Path {

@@ -8,7 +8,7 @@ use super::section::SectionId;
 use super::strings::{str_at, NO_STR};
 use super::wire::{Put, Reader};
 use crate::error::Result;
-use crate::kind::{valid_list_name, ListKind};
+use crate::kind::{check_list_name, ListKind};
 
 /// Most lists one artifact may hold (a list index is one byte).
 pub const MAX_LISTS: usize = 256;
@@ -88,7 +88,7 @@ pub(crate) fn read(lists: &[u8], strings: &[u8]) -> Result<Vec<ListInfo>> {
         r.bytes(7)?;
         let kind = ListKind::from_code(code)
             .ok_or_else(|| corrupt(format!("list {name:?} has unknown kind {code}")))?;
-        if !valid_list_name(&name) {
+        if check_list_name(&name).is_err() {
             return Err(corrupt(format!("invalid list name {name:?}")));
         }
         if out.iter().any(|l| l.name == name) {

@@ -23,8 +23,7 @@ use crate::entry::{parse_entry, Entry, EntryError, IpRange, Target};
 use crate::error::{Error, Result};
 use crate::ip::build::{self as ip_build, IpEntry};
 use crate::ip::Family;
-use crate::kind::{invalid_list_name_message, valid_list_name, ListKind};
-use crate::names::postings::form_suits;
+use crate::kind::ListKind;
 use crate::names::NameForm;
 
 /// Identifies a list of a [`Builder`].
@@ -127,9 +126,7 @@ impl Builder {
     /// Declares a list. Names are `[a-z0-9_-]+` and unique; lists are consulted in
     /// the order they are declared.
     pub fn add_list(&mut self, name: &str, kind: ListKind, reason: Option<&str>) -> Result<ListId> {
-        if !valid_list_name(name) {
-            return Err(Error::InvalidList(invalid_list_name_message(name)));
-        }
+        crate::kind::check_list_name(name).map_err(Error::InvalidList)?;
         if self.lists.iter().any(|l| l.name == name) {
             return Err(Error::InvalidList(format!(
                 "list {name:?} is declared twice"
@@ -188,9 +185,7 @@ impl Builder {
                     reason,
                 });
             }
-            Target::Name { key, form }
-                if kind.is_names() && form_suits(kind, form, entry.exclude) =>
-            {
+            Target::Name { key, form } if kind.is_names() && form.suits(kind, entry.exclude) => {
                 if key.len() > u16::MAX as usize {
                     return Err(Error::InvalidList("name key too long".into()));
                 }

@@ -16,6 +16,8 @@ pub(crate) mod overflow;
 pub(crate) mod params;
 pub(crate) mod postings;
 
+use crate::kind::ListKind;
+
 /// Appends the key of `domain` (labels reversed, joined by `.`) to `out`.
 pub fn push_domain_key(domain: &str, out: &mut Vec<u8>) {
     for (i, label) in domain.rsplit('.').enumerate() {
@@ -42,13 +44,19 @@ pub fn address_key(local: &str, domain: &str) -> Vec<u8> {
     out
 }
 
+/// Splits a key at its `@`: the reversed domain, and the local part of an
+/// address key.
+fn split_key(key: &[u8]) -> (&[u8], Option<&[u8]>) {
+    match key.iter().position(|&b| b == b'@') {
+        Some(at) => (&key[..at], Some(&key[at + 1..])),
+        None => (key, None),
+    }
+}
+
 /// Splits a key into its domain (in normal label order) and, for an address key,
 /// its local part.
 pub fn key_parts(key: &[u8]) -> (String, Option<String>) {
-    let (dom, local) = match key.iter().position(|&b| b == b'@') {
-        Some(at) => (&key[..at], Some(&key[at + 1..])),
-        None => (key, None),
-    };
+    let (dom, local) = split_key(key);
     let dom = String::from_utf8_lossy(dom);
     let mut labels: Vec<&str> = dom.split('.').collect();
     labels.reverse();
@@ -59,6 +67,11 @@ pub fn key_parts(key: &[u8]) -> (String, Option<String>) {
 }
 
 /// How a name entry applies, stored in the low bits of a posting's flags.
+///
+/// Every form but [`NameForm::Address`] is keyed by a domain `d`, and all of
+/// them rank by that key: the entries for a longer `d` decide before those for
+/// a shorter one, whatever their forms, and among the entries of one `d` that
+/// apply, an exclusion wins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NameForm {
     /// `example.com`: the domain and every subdomain.
@@ -69,8 +82,9 @@ pub enum NameForm {
     Address,
     /// A TLD of a `known_tlds` list.
     KnownTld,
-    /// `=example.com`: the domain itself (and any address at it), never a
-    /// subdomain.
+    /// `=example.com`: the domain itself and any address at it, never a
+    /// subdomain (an Exim `lsearch` key, an rbldnsd `dnset` name without a
+    /// wildcard).
     Exact,
 }
 
@@ -97,8 +111,10 @@ impl NameForm {
     }
 
     /// Whether an entry of this form on a key applies to a query that reached the
-    /// key; `strict` is true when the query name is a strict subdomain of the key,
-    /// `at_address` when the key is the queried address itself.
+    /// key. `strict` is true when the query's domain is a strict subdomain of the
+    /// key; `at_address` is true when the key is the query's whole address. A
+    /// query whose domain is the key (a domain query, or the domain of an
+    /// address) has both false.
     pub fn applies(self, strict: bool, at_address: bool) -> bool {
         match self {
             NameForm::Domain => !at_address,
@@ -109,22 +125,36 @@ impl NameForm {
         }
     }
 
-    /// What the entry text of this form puts before the domain (`*.`, `=`).
+    /// Whether an entry of this form may be in a list of `kind`: addresses in
+    /// `email` lists only, known TLDs (not excluded) in `known_tlds` lists only,
+    /// domain forms in `domain` and `email` lists and as the exclusions of a
+    /// `known_tlds` list.
+    pub fn suits(self, kind: ListKind, exclude: bool) -> bool {
+        match (kind, self) {
+            (ListKind::Ip, _) => false,
+            (ListKind::Email, NameForm::Address) => true,
+            (_, NameForm::Address) => false,
+            (ListKind::KnownTlds, NameForm::KnownTld) => !exclude,
+            (_, NameForm::KnownTld) => false,
+            (ListKind::KnownTlds, _) => exclude,
+            (ListKind::Domain | ListKind::Email, _) => true,
+        }
+    }
+
+    /// The prefix that writes this form in `plain` syntax before a domain:
+    /// `*.` for subdomains, `=` for an exact domain, nothing otherwise.
     pub fn prefix(self) -> &'static str {
         match self {
             NameForm::Subdomains => "*.",
             NameForm::Exact => "=",
-            _ => "",
+            NameForm::Domain | NameForm::Address | NameForm::KnownTld => "",
         }
     }
 }
 
 /// The entry text, in `plain` syntax without `!` or reason, for a key and form.
 pub fn entry_text(key: &[u8], form: NameForm) -> String {
-    let (dom, local) = match key.iter().position(|&b| b == b'@') {
-        Some(at) => (&key[..at], Some(&key[at + 1..])),
-        None => (key, None),
-    };
+    let (dom, local) = split_key(key);
     let mut out = Vec::with_capacity(key.len() + 2);
     if let Some(local) = local {
         out.extend_from_slice(local);
@@ -158,5 +188,20 @@ mod tests {
             "*.example.com"
         );
         assert_eq!(entry_text(b"monster", NameForm::Domain), "monster");
+        assert_eq!(entry_text(b"com.163", NameForm::Exact), "=163.com");
+    }
+
+    #[test]
+    fn exact_applies_to_the_name_and_its_addresses_only() {
+        // (strict, at_address): a subdomain, the domain itself, the address.
+        let f = NameForm::Exact;
+        assert!(f.applies(false, false));
+        assert!(!f.applies(true, false));
+        assert!(!f.applies(false, true));
+        for code in 0..16 {
+            if let Some(form) = NameForm::from_code(code) {
+                assert_eq!(form.code(), code);
+            }
+        }
     }
 }

@@ -14,7 +14,6 @@ use crate::artifact::section::SectionId;
 use crate::artifact::strings::{str_at, NO_STR};
 use crate::artifact::wire::{u32_at, Put, Reader};
 use crate::error::Result;
-use crate::kind::ListKind;
 use crate::names::NameForm;
 
 /// Size of one item.
@@ -182,7 +181,7 @@ pub(crate) fn validate(
                 .get(p.list as usize)
                 .map(|l| l.kind)
                 .ok_or_else(|| corrupt(format!("block {n} names list {}", p.list)))?;
-            if !form_suits(kind, p.form, p.exclude) {
+            if !p.form.suits(kind, p.exclude) {
                 return Err(corrupt(format!(
                     "block {n} holds a {:?} entry for a {kind} list",
                     p.form
@@ -202,29 +201,4 @@ pub(crate) fn validate(
         return Err(corrupt("bytes after the last block".into()));
     }
     Ok(blocks)
-}
-
-/// Whether an entry of `form` (an exclusion or not) belongs in a list of `kind`.
-pub(crate) fn form_suits(kind: ListKind, form: NameForm, exclude: bool) -> bool {
-    match kind {
-        ListKind::Domain => matches!(
-            form,
-            NameForm::Domain | NameForm::Subdomains | NameForm::Exact
-        ),
-        ListKind::Email => matches!(
-            form,
-            NameForm::Domain | NameForm::Subdomains | NameForm::Exact | NameForm::Address
-        ),
-        ListKind::KnownTlds => {
-            if exclude {
-                matches!(
-                    form,
-                    NameForm::Domain | NameForm::Subdomains | NameForm::Exact
-                )
-            } else {
-                form == NameForm::KnownTld
-            }
-        }
-        ListKind::Ip => false,
-    }
 }

@@ -44,8 +44,13 @@ pub(crate) fn detect(name: &str, head: &[String]) -> Result<Format, String> {
     }
     let mut postfix_lines = 0;
     let mut two_word_lines = 0;
+    // Values only `plain` writes (`.d`, `=d`, `<value>`): beside Exim's `key:`
+    // records they mean the file is not one format.
+    let mut plain_only = false;
     for line in &data {
         let t = line.trim_start();
+        let value = t.strip_prefix('!').unwrap_or(t).trim_start();
+        plain_only |= !line.starts_with(char::is_whitespace) && value.starts_with(['.', '=', '<']);
         if line.starts_with('%') || is_rpsl_route(line) {
             note(Format::Irr);
         } else if is_drop_line(t) {
@@ -60,10 +65,15 @@ pub(crate) fn detect(name: &str, head: &[String]) -> Result<Format, String> {
             note(Format::Exim);
         } else if line.starts_with(char::is_whitespace) {
             // A continuation line: Exim or Postfix; the other lines tell which.
-        } else if let Some(second) = t.split_whitespace().nth(1) {
-            two_word_lines += 1;
-            if is_postfix_action(second) {
-                postfix_lines += 1;
+        } else if let Some((_, result)) = t.split_once(char::is_whitespace) {
+            match super::postfix::action(result) {
+                Some(a) if a.is_telling() => {
+                    two_word_lines += 1;
+                    postfix_lines += 1;
+                }
+                // A number: Postfix's OK, or a plain list's reason.
+                Some(_) => {}
+                None => two_word_lines += 1,
             }
         }
     }
@@ -74,6 +84,13 @@ pub(crate) fn detect(name: &str, head: &[String]) -> Result<Format, String> {
             );
         }
         note(Format::Postfix);
+    }
+    if found == [Format::Exim] && plain_only {
+        return Err(
+            "some lines look like Exim lookup keys (`key: data`) and others like plain list \
+             entries (`.d`, `=d`, `<value>`); Exim and plain read a bare name differently"
+                .into(),
+        );
     }
     if found.contains(&Format::Irr) {
         // RPSL attributes (`origin: AS1`) look like Exim keys.
@@ -164,24 +181,7 @@ fn is_rbldnsd_value(line: &str) -> bool {
     value
         .strip_prefix(':')
         .and_then(|v| v.split(':').next())
-        .is_some_and(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
-}
-
-fn is_postfix_action(word: &str) -> bool {
-    let upper = word.to_ascii_uppercase();
-    matches!(
-        upper.as_str(),
-        "OK" | "PERMIT"
-            | "DUNNO"
-            | "REJECT"
-            | "DEFER"
-            | "DEFER_IF_PERMIT"
-            | "DEFER_IF_REJECT"
-            | "DISCARD"
-            | "HOLD"
-    ) || (word.len() == 3
-        && matches!(word.as_bytes()[0], b'4' | b'5')
-        && word.bytes().all(|b| b.is_ascii_digit()))
+        .is_some_and(|a| !a.is_empty() && super::rbldnsd::is_a_value(a))
 }
 
 #[cfg(test)]
@@ -224,6 +224,16 @@ mod tests {
             d("access", "example.com REJECT no\n1.2.3 OK"),
             Ok(Format::Postfix)
         );
+        // One definition of a Postfix action: what the reader refuses as
+        // having no list meaning still tells a Postfix table; numbers do not.
+        assert_eq!(
+            d(
+                "x",
+                "a.com DEFER_IF_REJECT\nb.com 554 go away\nc.com 1712345678"
+            ),
+            Ok(Format::Postfix)
+        );
+        assert_eq!(d("x", "a.com 12\nb.com 7"), Ok(Format::Plain));
         assert_eq!(
             d("x", "example.com: spam\n\"2001:db8::1\": x"),
             Ok(Format::Exim)
@@ -251,6 +261,9 @@ mod tests {
         assert!(d("x", "<!DOCTYPE html>\n<html>").is_err());
         assert!(d("x", "a.com REJECT\nb.com spam source").is_err());
         assert!(d("x", "a.com: x\n$TTL 1").is_err());
+        assert!(d("x", "a.com: x\n.b.com").is_err());
+        assert!(d("x", "a.com: x\n!=b.com").is_err());
+        assert_eq!(d("x", "a.com: x\n*.b.com"), Ok(Format::Exim));
         assert!(d("tlds-alpha-by-domain.txt", "a.com REJECT").is_err());
     }
 }

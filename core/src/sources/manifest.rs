@@ -52,17 +52,7 @@ impl Manifest {
         let mut lists = Vec::with_capacity(raw.list.len());
         for (i, l) in raw.list.into_iter().enumerate() {
             let which = format!("list {} ({:?})", i + 1, l.name);
-            if l.name.is_empty()
-                || l.name.len() > 64
-                || !l
-                    .name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-            {
-                return Err(fail(format!(
-                    "{which}: a list name is 1 to 64 characters of a-z, 0-9, _ and -"
-                )));
-            }
+            crate::kind::check_list_name(&l.name).map_err(|e| fail(format!("{which}: {e}")))?;
             if !seen.insert(l.name.clone()) {
                 return Err(fail(format!("{which}: the name is declared twice")));
             }

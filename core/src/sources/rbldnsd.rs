@@ -7,15 +7,19 @@
 //! lines (`$SOA`, `$NS`, `$TTL`, ...) and `#` / `;` comment lines are skipped.
 //! IPv4 subjects may be abbreviated (`127.0.0` is a /24, `10/8`, `1.2.3.4-9`).
 //!
-//! In a `dnset`, `.example.com` and `*.example.com` keep their rbldnsd meaning
-//! (the domain and its subdomains; subdomains only). A bare `example.com`, which
-//! rbldnsd matches exactly, covers its subdomains too, as every domain entry does.
+//! In a `dnset` (a `domain` or `email` list), names keep their rbldnsd meaning:
+//! a bare `example.com` is that name only (`=example.com`), `.example.com` the
+//! domain and its subdomains (`example.com`), `*.example.com` its subdomains
+//! only (`*.example.com`); `!` before any of them excludes what it covers. The
+//! most specific name decides, and at equal specificity an exclusion wins, as
+//! in rbldnsd.
 
 use std::borrow::Cow;
 
-use crate::entry::parse_value;
+use crate::entry::{name_entry, parse_value};
 use crate::error::Result;
 use crate::kind::ListKind;
+use crate::names::NameForm;
 
 use super::abbrev::expand_v4;
 use super::read::{offset_in, Lines};
@@ -47,19 +51,27 @@ pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
                 .map(str::to_owned)
                 .or_else(|| default_reason.clone())
         };
-        let (value, expanded): (Cow<'_, str>, bool) = match kind {
-            ListKind::Ip => match expand_v4(subject) {
-                Some(full) => (Cow::Owned(full), true),
-                None => (Cow::Borrowed(subject), false),
-            },
-            _ => (Cow::Borrowed(subject), false),
-        };
-        let parsed = parse_value(kind, &value, exclude, reason).map_err(|mut e| {
-            if expanded {
-                e.offset = 0;
+        let parsed = match kind {
+            ListKind::Domain | ListKind::Email => {
+                let (form, skip) = dnset_form(subject);
+                name_entry(kind, form, &subject[skip..], exclude, reason).map_err(|mut e| {
+                    e.offset += skip;
+                    e
+                })
             }
-            e
-        });
+            ListKind::Ip | ListKind::KnownTlds => {
+                let (value, expanded): (Cow<'_, str>, bool) = match expand_v4(subject) {
+                    Some(full) if kind == ListKind::Ip => (Cow::Owned(full), true),
+                    _ => (Cow::Borrowed(subject), false),
+                };
+                parse_value(kind, &value, exclude, reason).map_err(|mut e| {
+                    if expanded {
+                        e.offset = 0;
+                    }
+                    e
+                })
+            }
+        };
         let at = offset_in(text, subject);
         if let Some(entry) = sink.entry_at(n, text, at, parsed) {
             sink.add(n, entry);
@@ -67,6 +79,20 @@ pub(crate) fn read(lines: &mut Lines<'_>, sink: &mut Sink<'_>) -> Result<()> {
         Ok(())
     })?;
     Ok(())
+}
+
+/// The form of a `dnset` name and the length of its wildcard prefix. A name
+/// with `@` (no rbldnsd form) is read as one address.
+fn dnset_form(subject: &str) -> (NameForm, usize) {
+    if subject.starts_with("*.") {
+        (NameForm::Subdomains, 2)
+    } else if subject.starts_with('.') {
+        (NameForm::Domain, 1)
+    } else if subject.contains('@') {
+        (NameForm::Address, 0)
+    } else {
+        (NameForm::Exact, 0)
+    }
 }
 
 /// The text of a value (`:127.0.0.2:text`, `:text`, `127.0.0.2:text` or `text`),
@@ -83,13 +109,22 @@ fn value_text(value: &str) -> Option<&str> {
 
 /// Whether `a` is an rbldnsd A value (an IPv4 address, possibly abbreviated as
 /// `2` for `127.0.0.2`), or empty.
-fn is_a_value(a: &str) -> bool {
+pub(crate) fn is_a_value(a: &str) -> bool {
     a.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
 #[cfg(test)]
 mod tests {
-    use super::value_text;
+    use super::{dnset_form, value_text};
+    use crate::names::NameForm;
+
+    #[test]
+    fn dnset_forms() {
+        assert_eq!(dnset_form("example.com"), (NameForm::Exact, 0));
+        assert_eq!(dnset_form(".example.com"), (NameForm::Domain, 1));
+        assert_eq!(dnset_form("*.example.com"), (NameForm::Subdomains, 2));
+        assert_eq!(dnset_form("u@example.com"), (NameForm::Address, 0));
+    }
 
     #[test]
     fn values() {
