@@ -162,7 +162,15 @@ fn pick_reason(l: &ModelList, target: &Target) -> Option<String> {
 const LABELS: &[&str] = &[
     "a", "b", "ab", "Bücher", "xn--p1ai", "monster", "com", "x-y",
 ];
-const LOCALS: &[&str] = &["u", "User", "a.b", "x+tag"];
+const LOCALS: &[&str] = &[
+    "u",
+    "User",
+    "a.b",
+    "x+tag",
+    // The longest local part, of many distinct bytes: its code does not fit a
+    // line.
+    "éèêëàâäôöûüçñß0123456789abcdefghijklmn",
+];
 const REASONS: &[Option<&str>] = &[None, None, Some("spam"), Some("abuse"), Some("zz top")];
 
 fn domain_strategy() -> impl Strategy<Value = String> {
@@ -262,6 +270,51 @@ fn query_strategy() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Every lookup of `queries` against the artifact `b` builds, compared with the
+/// model: all hits, the first hit, and each list alone.
+fn assert_model(
+    model: &[ModelList],
+    b: &mut Builder,
+    queries: &[String],
+) -> Result<(), TestCaseError> {
+    let art = Artifact::from_bytes(b.build().unwrap().bytes).unwrap();
+    art.verify().unwrap();
+    for q in queries {
+        let value = normalize::classify(q).unwrap();
+        let expected = model_hits(model, &value);
+        let got = match art.check_all(q, &Selection::all()).unwrap() {
+            AllOutcome::Hits(h) => h
+                .into_iter()
+                .map(|h| (h.list, h.entry, h.reason))
+                .collect::<Vec<_>>(),
+            AllOutcome::Invalid(e) => panic!("{q:?} invalid: {e}"),
+        };
+        prop_assert_eq!(&got, &expected, "query {:?}", q);
+        let first = art.check(q).unwrap();
+        prop_assert_eq!(
+            first
+                .hit()
+                .map(|h| (h.list.clone(), h.entry.clone(), h.reason.clone())),
+            expected.first().cloned()
+        );
+        // A selection of one list answers as that list alone.
+        for (i, l) in model.iter().enumerate() {
+            let sel = art.select(&[l.name.as_str()]).unwrap();
+            let one = art.check_in(q, &sel).unwrap();
+            let want = expected.iter().find(|h| h.0 == l.name).cloned();
+            prop_assert_eq!(
+                one.hit()
+                    .map(|h| (h.list.clone(), h.entry.clone(), h.reason.clone())),
+                want,
+                "list {} query {:?}",
+                i,
+                q
+            );
+        }
+    }
+    Ok(())
+}
+
 fn build(spec: &[(ListKind, Option<&'static str>, Vec<String>)]) -> (Vec<ModelList>, Builder) {
     let mut b = Builder::new();
     let mut model = Vec::new();
@@ -291,25 +344,21 @@ proptest! {
     #[test]
     fn lookups_match_the_naive_model(spec in lists_strategy(), queries in prop::collection::vec(query_strategy(), 1..25)) {
         let (model, mut b) = build(&spec);
-        let art = Artifact::from_bytes(b.build().unwrap().bytes).unwrap();
-        for q in &queries {
-            let value = normalize::classify(q).unwrap();
-            let expected = model_hits(&model, &value);
-            let got = match art.check_all(q, &Selection::all()).unwrap() {
-                AllOutcome::Hits(h) => h.into_iter().map(|h| (h.list, h.entry, h.reason)).collect::<Vec<_>>(),
-                AllOutcome::Invalid(e) => panic!("{q:?} invalid: {e}"),
-            };
-            prop_assert_eq!(&got, &expected, "query {:?}", q);
-            let first = art.check(q).unwrap();
-            prop_assert_eq!(first.hit().map(|h| (h.list.clone(), h.entry.clone(), h.reason.clone())), expected.first().cloned());
-            // A selection of one list answers as that list alone.
-            for (i, l) in model.iter().enumerate() {
-                let sel = art.select(&[l.name.as_str()]).unwrap();
-                let one = art.check_in(q, &sel).unwrap();
-                let want = expected.iter().find(|h| h.0 == l.name).cloned();
-                prop_assert_eq!(one.hit().map(|h| (h.list.clone(), h.entry.clone(), h.reason.clone())), want, "list {} query {:?}", i, q);
-            }
-        }
+        assert_model(&model, &mut b, &queries)?;
+    }
+
+    /// The same with every name record forced into one or two lines: records
+    /// of different names share lines, most overflow, and address records
+    /// carry their domain number (`d / lines` is no longer 0).
+    #[test]
+    fn lookups_match_the_model_when_every_record_collides(
+        spec in lists_strategy(),
+        queries in prop::collection::vec(query_strategy(), 1..25),
+        lines in 1u32..3,
+    ) {
+        let (model, mut b) = build(&spec);
+        b.force_table_lines(lines, lines);
+        assert_model(&model, &mut b, &queries)?;
     }
 
     #[test]

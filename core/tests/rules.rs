@@ -425,3 +425,56 @@ fn the_full_check_refuses_resealed_inconsistent_tables() {
         .to_string();
     assert!(err.contains("invalid list name"), "{err}");
 }
+
+/// Records too large for a 64-byte line (a 253-byte domain; a 64-byte local
+/// part of rare bytes, whose code does not fit) go to the overflow sections
+/// and are found there, exactly.
+#[test]
+fn records_larger_than_a_line_overflow_and_are_found() {
+    let mut b = Builder::new();
+    let list = b.add_list("big", ListKind::Email, None).unwrap();
+    let long_domain = format!(
+        "{}.{}.{}.{}.example",
+        "a".repeat(63),
+        "b".repeat(63),
+        "c".repeat(63),
+        "d".repeat(53)
+    );
+    assert_eq!(long_domain.len(), 253);
+    b.add_text(list, &long_domain).unwrap();
+    // Local parts of two-byte characters from a wide range: more than 63
+    // distinct bytes, so the code escapes most of them.
+    let mut locals = Vec::new();
+    for i in 0..40u32 {
+        let local: String = (0..32)
+            .map(|j| char::from_u32(0x100 + (i * 37 + j * 11) % 0x500).unwrap())
+            .collect();
+        assert_eq!(local.len(), 64, "{local}");
+        b.add_text(list, &format!("<{local}@example.net>")).unwrap();
+        locals.push(local);
+    }
+    b.add_text(list, "short@example.net").unwrap();
+    let art = Artifact::from_bytes(b.build().unwrap().bytes).unwrap();
+    art.verify().unwrap();
+    let sizes: std::collections::HashMap<_, _> = art.section_sizes().into_iter().collect();
+    assert!(sizes["domain_overflow"] > 4, "{sizes:?}");
+    assert!(sizes["address_overflow"] > 4, "{sizes:?}");
+    for local in &locals {
+        let hit = art.check(&format!("{local}@Example.NET")).unwrap();
+        assert_eq!(hit.hit().unwrap().entry, format!("{local}@example.net"));
+        // One character less: not listed.
+        let shorter: String = local.chars().skip(1).collect();
+        assert!(!art
+            .check(&format!("{shorter}@example.net"))
+            .unwrap()
+            .is_listed());
+    }
+    assert!(art.check(&format!("x@{long_domain}")).unwrap().is_listed());
+    assert!(art.check(&long_domain.to_uppercase()).unwrap().is_listed());
+    assert!(!art
+        .check(&format!("x@{}", &long_domain[1..]))
+        .unwrap()
+        .is_listed());
+    assert!(art.check("short@example.net").unwrap().is_listed());
+    assert!(!art.check("shorter@example.net").unwrap().is_listed());
+}

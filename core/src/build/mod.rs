@@ -115,6 +115,7 @@ pub struct Builder {
     ranges: Vec<RangeRec>,
     reasons: Vec<String>,
     reason_ids: AHashMap<String, u32>,
+    forced_lines: Option<(u32, u32)>,
 }
 
 impl Builder {
@@ -262,6 +263,14 @@ impl Builder {
         self.ranges = ranges;
     }
 
+    /// Test hook: gives the name tables exactly `domain` and `address` lines
+    /// (at least 1), so that tests can make every record share a line and most
+    /// go to the overflow sections. Lookups must answer the same.
+    #[doc(hidden)]
+    pub fn force_table_lines(&mut self, domain: u32, address: u32) {
+        self.forced_lines = Some((domain.max(1), address.max(1)));
+    }
+
     /// Resolves everything and lays out the artifact.
     pub fn build(&mut self) -> Result<Built> {
         self.normalize_entries();
@@ -329,6 +338,7 @@ impl Builder {
                 }
             },
             self.lists.len(),
+            self.forced_lines,
         )?;
         for (s, b) in stats.iter_mut().zip(&names.list_bytes) {
             s.bytes += b;

@@ -76,6 +76,7 @@ pub(super) fn write<'a>(
     count: usize,
     item: impl Fn(usize) -> NameItem<'a>,
     lists: usize,
+    forced_lines: Option<(u32, u32)>,
 ) -> Result<NameSections> {
     let mut postings = PostingsWriter::default();
     let mut domains: BTreeMap<Vec<u8>, DomainEntry> = BTreeMap::new();
@@ -190,6 +191,8 @@ pub(super) fn write<'a>(
     }
     let domain_lines = if drecs.is_empty() {
         0
+    } else if let Some((d, _)) = forced_lines {
+        d
     } else {
         lines::line_count(dsizes.iter().map(|&s| s as usize).sum(), DOMAIN_LOAD)
     };
@@ -247,6 +250,8 @@ pub(super) fn write<'a>(
     };
     let address_lines = if addresses.is_empty() {
         0
+    } else if let Some((_, a)) = forced_lines {
+        a
     } else {
         let total: usize = (0..addresses.len())
             .map(|i| match inline_size(i, 0) {
