@@ -3,8 +3,10 @@
 
 use std::io::{self, BufRead, BufWriter, Write};
 
-use mxlists_core::normalize::{self, Invalid, Value};
-use mxlists_core::{Artifact, Hit, Outcome, Selection};
+use std::fmt::Write as _;
+
+use mxlists_core::normalize::{Invalid, Value};
+use mxlists_core::{Artifact, Hit, Outcome, Query, Selection};
 use serde::Serialize;
 
 use crate::args::CheckArgs;
@@ -30,6 +32,7 @@ pub fn run(args: &CheckArgs) -> Status {
         quiet: args.quiet,
         out: BufWriter::with_capacity(1 << 16, stdout.lock()),
         any_listed: false,
+        entry: String::with_capacity(512),
     };
     if args.values.is_empty() {
         let stdin = io::stdin();
@@ -75,6 +78,9 @@ struct Checker<'a, W: Write> {
     quiet: bool,
     out: W,
     any_listed: bool,
+    /// The entry text of the last hit (reused: the plain path allocates
+    /// nothing per value).
+    entry: String,
 }
 
 /// A hit as printed in JSON.
@@ -128,10 +134,14 @@ impl<W: Write> Checker<'_, W> {
     /// not be UTF-8) and prints the verdict.
     fn check_bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
         let text = String::from_utf8_lossy(bytes);
-        let value = match normalize::classify_bytes(bytes) {
-            Ok(value) => value,
+        let query = match Query::parse_bytes(bytes) {
+            Ok(query) => query,
             Err(invalid) => return self.print_invalid(&text, &invalid),
         };
+        if !self.all && !self.json {
+            return self.check_plain(&text, &query);
+        }
+        let value = query.to_value();
         let hits = if self.all {
             self.artifact.check_all_value(&value, &self.selection)
         } else {
@@ -145,6 +155,33 @@ impl<W: Write> Checker<'_, W> {
         let hits = hits.map_err(|e| Failure::about(self.artifact_path(), e))?;
         self.any_listed |= !hits.is_empty();
         self.print_hits(&text, &value, &hits)
+    }
+
+    /// The first hit of a query, printed as a tab-separated line with its
+    /// texts read from the artifact and the query (nothing owned).
+    fn check_plain(&mut self, text: &str, query: &Query) -> Result<(), Failure> {
+        let hit = self
+            .artifact
+            .find(query, &self.selection)
+            .map_err(|e| Failure::about(self.artifact_path(), e))?;
+        self.any_listed |= hit.is_some();
+        if self.quiet {
+            return Ok(());
+        }
+        let Some(hit) = hit else {
+            return self.write_line(&[text, "-"]);
+        };
+        let texts = hit
+            .entry()
+            .and_then(|entry| Ok((entry, hit.reason()?)))
+            .map_err(|e| Failure::about(self.artifact_path(), e));
+        let (entry, reason) = texts?;
+        self.entry.clear();
+        let _ = write!(self.entry, "{entry}");
+        let entry = std::mem::take(&mut self.entry);
+        let written = self.write_line(&[text, hit.list(), &entry, reason]);
+        self.entry = entry;
+        written
     }
 
     fn artifact_path(&self) -> &std::path::Path {
