@@ -51,7 +51,7 @@ pub enum Error {
         message: String,
     },
     /// The artifact was written by an incompatible version of the format.
-    #[error("unsupported artifact format version {found} (this build reads version {supported})")]
+    #[error("artifact format version {found} is not the version {supported} this build reads: rebuild the artifact with `mxlists build`")]
     Version {
         /// The version found in the file.
         found: u32,

@@ -478,3 +478,18 @@ fn records_larger_than_a_line_overflow_and_are_found() {
     assert!(art.check("short@example.net").unwrap().is_listed());
     assert!(!art.check("shorter@example.net").unwrap().is_listed());
 }
+
+/// An artifact of format version 1 (or any other) is refused with an error
+/// that says to rebuild it.
+#[test]
+fn other_format_versions_are_refused_with_a_rebuild_hint() {
+    let mut b = Builder::new();
+    let l = b.add_list("l", ListKind::Domain, None).unwrap();
+    b.add_text(l, "example.com").unwrap();
+    let mut bytes = b.build().unwrap().bytes;
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let e = Artifact::from_bytes(bytes).unwrap_err();
+    assert!(matches!(e, mxlists_core::Error::Version { found: 1, supported: 2 }), "{e:?}");
+    let text = e.to_string();
+    assert!(text.contains("version 1") && text.contains("mxlists build"), "{text}");
+}
