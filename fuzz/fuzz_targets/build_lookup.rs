@@ -96,6 +96,9 @@ struct ListSpec {
 struct Input {
     lists: Vec<ListSpec>,
     queries: Vec<Shape>,
+    /// When set, the name tables get this many lines (1 to 4): records of
+    /// different names share lines and overflow.
+    crowd: Option<u8>,
 }
 
 fn pick<T: Copy>(items: &[T], i: impl Into<usize>) -> T {
@@ -315,5 +318,26 @@ fuzz_target!(|input: Input| {
     queries.extend(input.queries.iter().take(16).map(shape_text));
     for q in &queries {
         compare(&art, &model, q);
+    }
+
+    // The same lists in crowded tables answer the same.
+    if let Some(lines) = input.crowd {
+        let lines = u32::from(lines % 4) + 1;
+        let mut b4 = Builder::new();
+        for (m, t) in model.iter().zip(&texts) {
+            let reason = art.lists().iter().find(|l| l.name == m.name).unwrap();
+            let id = b4
+                .add_list(&m.name, m.kind, reason.reason_is_set.then_some(reason.reason.as_str()))
+                .unwrap();
+            for text in t {
+                b4.add_text(id, text).unwrap();
+            }
+        }
+        b4.force_table_lines(lines, lines);
+        let crowded = Artifact::from_bytes(b4.build().unwrap().bytes).expect("crowded artifact");
+        crowded.verify().expect("a crowded artifact verifies");
+        for q in &queries {
+            compare(&crowded, &model, q);
+        }
     }
 });
