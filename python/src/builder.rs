@@ -37,8 +37,11 @@ impl Builder {
         let entry = entry
             .as_result()
             .map_err(|e| invalid_entry("<not UTF-8>", &e.clone().into()))?;
-        let mut parsed =
-            parse_entry(self.inner.kind(id), entry).map_err(|e| invalid_entry(entry, &e))?;
+        let kind = self
+            .inner
+            .kind(id)
+            .ok_or_else(|| to_py(mxlists_core::Error::InvalidList("no such list".into())))?;
+        let mut parsed = parse_entry(kind, entry).map_err(|e| invalid_entry(entry, &e))?;
         if let Some(r) = reason {
             parsed.entry.reason = Some(r.to_owned());
         }

@@ -152,15 +152,18 @@ impl Builder {
             .map(|i| ListId(i as u16))
     }
 
-    /// The kind of a declared list.
-    pub fn kind(&self, list: ListId) -> ListKind {
-        self.lists[list.index()].kind
+    /// The kind of a declared list (`None` for an id no list has).
+    pub fn kind(&self, list: ListId) -> Option<ListKind> {
+        self.lists.get(list.index()).map(|l| l.kind)
     }
 
     /// Parses one entry in `plain` syntax (`[!]value [reason]`) and adds it.
     /// Returns the entry's warning, if any.
     pub fn add_text(&mut self, list: ListId, text: &str) -> Result<Option<EntryError>, EntryError> {
-        let kind = self.kind(list);
+        let kind = self.kind(list).ok_or_else(|| EntryError {
+            offset: 0,
+            message: format!("no list with id {}", list.0),
+        })?;
         let parsed = parse_entry(kind, text)?;
         self.add(list, parsed.entry).map_err(|e| EntryError {
             offset: 0,

@@ -52,7 +52,7 @@ impl<'a> Sink<'a> {
         invalid: &'a mut InvalidLines,
         skip_invalid: bool,
     ) -> Self {
-        let kind = builder.kind(list);
+        let kind = builder.kind(list).expect("a sink feeds a declared list");
         let source = report.path.display().to_string();
         Sink {
             builder,
