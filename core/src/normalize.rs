@@ -148,28 +148,42 @@ impl fmt::Display for IpText {
 /// Parses a dotted-quad IPv4 address exactly as the standard library does (four
 /// decimal octets, no leading zeros), without its general machinery.
 pub(crate) fn parse_ipv4_fast(s: &[u8]) -> Option<Ipv4Addr> {
+    if s.len() < 7 || s.len() > 15 {
+        return None;
+    }
     let mut octets = [0u8; 4];
-    let mut i = 0;
-    for (n, octet) in octets.iter_mut().enumerate() {
-        if n > 0 {
-            if s.get(i) != Some(&b'.') {
+    let (mut n, mut v, mut digits) = (0usize, 0u32, 0u32);
+    let mut first = 0u8;
+    for &b in s {
+        if b == b'.' {
+            if digits == 0 || n == 3 {
                 return None;
             }
-            i += 1;
+            octets[n] = v as u8;
+            n += 1;
+            (v, digits) = (0, 0);
+            continue;
         }
-        let start = i;
-        let mut v: u32 = 0;
-        while i < s.len() && s[i].is_ascii_digit() && i - start < 3 {
-            v = v * 10 + (s[i] - b'0') as u32;
-            i += 1;
-        }
-        let len = i - start;
-        if len == 0 || v > 255 || (len > 1 && s[start] == b'0') {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
             return None;
         }
-        *octet = v as u8;
+        if digits == 0 {
+            first = d;
+        } else if first == 0 {
+            return None; // a leading zero
+        }
+        v = v * 10 + u32::from(d);
+        digits += 1;
+        if v > 255 {
+            return None;
+        }
     }
-    (i == s.len()).then(|| Ipv4Addr::from(octets))
+    if n != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = v as u8;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// Trims whitespace and strips one pair of `<...>`; returns the inner text and its
@@ -558,8 +572,101 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
         }
         None => text,
     };
-    let ip: IpAddr = inner.parse().ok()?;
+    // The common IPv6 forms are read by hand; anything else (and every
+    // IPv4 form) by the standard library, so the accepted texts are its own.
+    let ip = match parse_ipv6_fast(inner.as_bytes()) {
+        Some(v6) => IpAddr::V6(v6),
+        None => inner.parse().ok()?,
+    };
     Some(canonical_ip(ip))
+}
+
+/// Parses an IPv6 address of hex groups (1 to 4 digits, at most one `::`)
+/// exactly as the standard library does, without its general machinery;
+/// `None` for anything else, including an embedded IPv4 part, which the
+/// standard library reads.
+pub(crate) fn parse_ipv6_fast(s: &[u8]) -> Option<Ipv6Addr> {
+    if s.len() < 2 || s.len() > 39 {
+        return None;
+    }
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let (mut nh, mut nt) = (0usize, 0usize);
+    let mut gap = false;
+    let mut i = 0usize;
+    if s[0] == b':' {
+        if s[1] != b':' {
+            return None;
+        }
+        gap = true;
+        i = 2;
+        if i == s.len() {
+            return Some(Ipv6Addr::UNSPECIFIED);
+        }
+    }
+    loop {
+        let start = i;
+        let mut v: u32 = 0;
+        while i < s.len() && i - start < 4 {
+            let d = match s[i] {
+                b @ b'0'..=b'9' => b - b'0',
+                b @ b'a'..=b'f' => b - b'a' + 10,
+                b @ b'A'..=b'F' => b - b'A' + 10,
+                _ => break,
+            };
+            v = v << 4 | u32::from(d);
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        if gap {
+            if nt == 7 {
+                return None;
+            }
+            tail[nt] = v as u16;
+            nt += 1;
+        } else {
+            if nh == 8 {
+                return None;
+            }
+            head[nh] = v as u16;
+            nh += 1;
+        }
+        if i == s.len() {
+            break;
+        }
+        if s[i] != b':' {
+            return None;
+        }
+        i += 1;
+        if i < s.len() && s[i] == b':' {
+            if gap {
+                return None;
+            }
+            gap = true;
+            i += 1;
+            if i == s.len() {
+                break;
+            }
+        } else if i == s.len() {
+            return None;
+        }
+    }
+    let mut groups = [0u16; 8];
+    if gap {
+        if nh + nt > 7 {
+            return None;
+        }
+        groups[..nh].copy_from_slice(&head[..nh]);
+        groups[8 - nt..].copy_from_slice(&tail[..nt]);
+    } else {
+        if nh != 8 {
+            return None;
+        }
+        groups = head;
+    }
+    Some(Ipv6Addr::from(groups))
 }
 
 /// Maps an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) to IPv4; other addresses are
@@ -676,6 +783,90 @@ mod tests {
             let mut s = String::new();
             push_ip(&mut s, IpAddr::V4(ip));
             assert_eq!(s, ip.to_string());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_ipv6_parser_agrees_with_std(
+            groups in proptest::collection::vec(0u16..=0xffff, 8),
+            cut in 0usize..9,
+            len in 0usize..9,
+            junk in "[0-9a-fA-F:.g]{0,41}",
+            upper in proptest::bool::ANY,
+        ) {
+            // Addresses as std writes them, with zero runs compressed anywhere.
+            let mut g = groups.clone();
+            for x in g.iter_mut().skip(cut).take(len) {
+                *x = 0;
+            }
+            let ip = Ipv6Addr::from(<[u16; 8]>::try_from(g).unwrap());
+            let mut text = ip.to_string();
+            if upper {
+                text = text.to_uppercase();
+            }
+            for t in [text.as_str(), junk.as_str()] {
+                if let Some(fast) = parse_ipv6_fast(t.as_bytes()) {
+                    proptest::prop_assert_eq!(Some(fast), t.parse::<Ipv6Addr>().ok(), "{}", t);
+                }
+            }
+            proptest::prop_assert_eq!(parse_ip(&text), Some(canonical_ip(IpAddr::V6(ip))));
+            let expanded: Vec<String> = ip.segments().iter().map(|s| format!("{s:x}")).collect();
+            let expanded = expanded.join(":");
+            proptest::prop_assert_eq!(parse_ipv6_fast(expanded.as_bytes()), Some(ip));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_ipv4_parser_agrees_with_std_on_any_text(
+            text in "[0-9.]{0,18}",
+            n in proptest::num::u32::ANY,
+        ) {
+            proptest::prop_assert_eq!(parse_ipv4_fast(text.as_bytes()), text.parse().ok(), "{}", text);
+            let ip = Ipv4Addr::from(n).to_string();
+            proptest::prop_assert_eq!(parse_ipv4_fast(ip.as_bytes()), Some(Ipv4Addr::from(n)));
+        }
+    }
+
+    #[test]
+    fn fast_ipv6_parser_edge_cases() {
+        for t in [
+            "::",
+            "::1",
+            "1::",
+            "1::2",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            ":::",
+            "1:::2",
+            "1::2::3",
+            ":1::2",
+            "1::2:",
+            "1:2:3:4:5:6:7:8:9",
+            "12345::",
+            "1:2:3:4:5:6:7",
+            "::ffff:1.2.3.4",
+            "g::1",
+            "",
+            ":",
+            "1",
+            "::1:2:3:4:5:6:7:8",
+            "1:2:3:4::5:6:7:8",
+            "0:0:0:0:0:0:0:0",
+            "fFfF::",
+        ] {
+            if let Some(fast) = parse_ipv6_fast(t.as_bytes()) {
+                assert_eq!(Some(fast), t.parse::<Ipv6Addr>().ok(), "{t:?}");
+            }
+            assert_eq!(
+                parse_ip(t).map(|ip| ip.to_string()),
+                t.parse::<IpAddr>()
+                    .ok()
+                    .map(|ip| canonical_ip(ip).to_string()),
+                "{t:?}"
+            );
         }
     }
 

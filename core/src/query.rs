@@ -58,23 +58,55 @@ impl Query {
     /// an address (`@` before its last `@`-free part) or a domain (text after a
     /// leading `@` is a domain).
     pub fn parse(text: &str) -> Result<Query, Invalid> {
-        let (value, offset) = normalize::unwrap_value(text);
-        let mut q = Query {
-            name: NameBuf::new(),
-            local_len: 0,
-            kind: QueryKind::Domain,
-            ip: None,
-        };
-        q.fill(value).map_err(|e| e.shift(offset))?;
+        let mut q = Query::new();
+        q.set(text)?;
         Ok(q)
     }
 
     /// As [`Query::parse`], for raw bytes: bytes that are not UTF-8 are an
     /// invalid value, like any other malformed value.
     pub fn parse_bytes(bytes: &[u8]) -> Result<Query, Invalid> {
+        let mut q = Query::new();
+        q.set_bytes(bytes)?;
+        Ok(q)
+    }
+
+    /// An empty query, to be [`set`](Query::set) (a loop reuses one query
+    /// rather than moving a new one around).
+    pub fn new() -> Query {
+        Query {
+            name: NameBuf::new(),
+            local_len: 0,
+            kind: QueryKind::Domain,
+            ip: None,
+        }
+    }
+
+    /// Normalizes `text` into this query, as [`Query::parse`] does. After an
+    /// error the query is empty.
+    #[inline]
+    pub fn set(&mut self, text: &str) -> Result<(), Invalid> {
+        let (value, offset) = normalize::unwrap_value(text);
+        self.name.len = 0;
+        self.local_len = 0;
+        self.kind = QueryKind::Domain;
+        self.ip = None;
+        let done = self.fill(value).map_err(|e| e.shift(offset));
+        if done.is_err() {
+            self.name.len = 0;
+        }
+        done
+    }
+
+    /// [`Query::set`] for raw bytes, as [`Query::parse_bytes`] reads them.
+    #[inline]
+    pub fn set_bytes(&mut self, bytes: &[u8]) -> Result<(), Invalid> {
         match std::str::from_utf8(bytes) {
-            Ok(text) => Self::parse(text),
-            Err(e) => Err(Invalid::not_utf8(e.valid_up_to())),
+            Ok(text) => self.set(text),
+            Err(e) => {
+                self.name.len = 0;
+                Err(Invalid::not_utf8(e.valid_up_to()))
+            }
         }
     }
 
@@ -213,6 +245,12 @@ impl Query {
                 domain: self.domain().to_owned(),
             },
         }
+    }
+}
+
+impl Default for Query {
+    fn default() -> Self {
+        Query::new()
     }
 }
 

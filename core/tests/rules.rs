@@ -489,7 +489,19 @@ fn other_format_versions_are_refused_with_a_rebuild_hint() {
     let mut bytes = b.build().unwrap().bytes;
     bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
     let e = Artifact::from_bytes(bytes).unwrap_err();
-    assert!(matches!(e, mxlists_core::Error::Version { found: 1, supported: 2 }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            mxlists_core::Error::Version {
+                found: 1,
+                supported: 2
+            }
+        ),
+        "{e:?}"
+    );
     let text = e.to_string();
-    assert!(text.contains("version 1") && text.contains("mxlists build"), "{text}");
+    assert!(
+        text.contains("version 1") && text.contains("mxlists build"),
+        "{text}"
+    );
 }

@@ -84,8 +84,9 @@ pub(crate) fn answer<R>(
     value: &[u8],
     f: impl FnOnce(Answer<'_>) -> Result<R, Error>,
 ) -> Result<R, Error> {
-    match Query::parse_bytes(value) {
-        Ok(q) => match art.find(&q, sel)? {
+    let mut q = Query::new();
+    match q.set_bytes(value) {
+        Ok(()) => match art.find(&q, sel)? {
             Some(hit) => f(Answer::Listed(hit)),
             None => f(Answer::NotListed),
         },
@@ -96,8 +97,9 @@ pub(crate) fn answer<R>(
 /// Whether raw bytes are listed by the selected lists. Bytes that are not
 /// UTF-8, like any malformed value, are not listed.
 pub(crate) fn matches(art: &Artifact, sel: &Selection, value: &[u8]) -> Result<bool, Error> {
-    match Query::parse_bytes(value) {
-        Ok(q) => art.is_listed(&q, sel),
+    let mut q = Query::new();
+    match q.set_bytes(value) {
+        Ok(()) => art.is_listed(&q, sel),
         Err(_) => Ok(false),
     }
 }

@@ -236,12 +236,13 @@ fn check_loop(
         })
         .collect();
     let mut listed = 0u64;
+    let mut query = mxlists_core::Query::new();
     let t = Instant::now();
     for _ in 0..rounds {
         for q in &qs {
             let hit = if lookup {
-                match mxlists_core::Query::parse(q) {
-                    Ok(v) => art.find(&v, &all)?.is_some(),
+                match query.set(q) {
+                    Ok(()) => art.find(&query, &all)?.is_some(),
                     Err(_) => false,
                 }
             } else {

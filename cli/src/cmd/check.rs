@@ -38,6 +38,7 @@ pub fn run(args: &CheckArgs) -> Status {
         let stdin = io::stdin();
         let mut input = stdin.lock();
         let mut line = Vec::with_capacity(256);
+        let mut query = Query::new();
         loop {
             line.clear();
             if input.read_until(b'\n', &mut line)? == 0 {
@@ -47,14 +48,15 @@ pub fn run(args: &CheckArgs) -> Status {
             if text.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            checker.check_bytes(text)?;
+            checker.check_bytes(text, &mut query)?;
             if checker.done() {
                 break;
             }
         }
     } else {
+        let mut query = Query::new();
         for value in &args.values {
-            checker.check(value)?;
+            checker.check_bytes(value.as_bytes(), &mut query)?;
             if checker.done() {
                 break;
             }
@@ -125,21 +127,16 @@ impl<W: Write> Checker<'_, W> {
         self.quiet && self.any_listed
     }
 
-    /// Looks `text` up and prints the verdict.
-    fn check(&mut self, text: &str) -> Result<(), Failure> {
-        self.check_bytes(text.as_bytes())
-    }
-
     /// Looks a value given as bytes up (a line of standard input, which need
-    /// not be UTF-8) and prints the verdict.
-    fn check_bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+    /// not be UTF-8) and prints the verdict; `query` is where the value is
+    /// normalized (one per loop, reused).
+    fn check_bytes(&mut self, bytes: &[u8], query: &mut Query) -> Result<(), Failure> {
         let text = String::from_utf8_lossy(bytes);
-        let query = match Query::parse_bytes(bytes) {
-            Ok(query) => query,
-            Err(invalid) => return self.print_invalid(&text, &invalid),
-        };
+        if let Err(invalid) = query.set_bytes(bytes) {
+            return self.print_invalid(&text, &invalid);
+        }
         if !self.all && !self.json {
-            return self.check_plain(&text, &query);
+            return self.check_plain(&text, query);
         }
         let value = query.to_value();
         let hits = if self.all {

@@ -357,7 +357,11 @@ impl<'a> IpTable<'a> {
             let r = self.record(cur)?;
             let end = self.fam.block_end(r.start, r.plen);
             if addr <= end && sel.contains(r.list as usize) {
-                let rank = self.rank(cur, &r)?;
+                let rank = if r.flags & PIECE == 0 {
+                    (end - r.start, r.flags & EXCLUDE == 0, r.start)
+                } else {
+                    self.rank(cur, &r)?
+                };
                 let cand = Best {
                     list: r.list,
                     rank,
