@@ -538,7 +538,7 @@ fn check_reads_an_endless_stream_in_bounded_memory() {
         lines[0].ends_with("\t-\tinvalid: line is longer than 1048576 bytes"),
         "{lines:?}"
     );
-    assert!(lines[0].len() < 200, "the value is shown cut: {lines:?}");
+    assert!(lines[0].len() < 400, "the value is shown cut: {lines:?}");
     assert_eq!(lines[1], "x@bad.monster\tbans\tmonster\tbanned TLD");
     assert_eq!(lines[2], "x@good.monster\t-");
 }
