@@ -48,11 +48,12 @@ pub fn check_output(path: &Path) -> Result<Option<Metadata>> {
             ))
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(refused(
-                path,
-                false,
-                format!("folder {} does not exist", dir.display()),
-            ))
+            return Err(Error::NotWritten {
+                path: path.to_path_buf(),
+                reason: format!("folder {} does not exist", dir.display()),
+                existed: false,
+                source: Some(e),
+            })
         }
         Err(e) => return Err(failed(path, false, format!("folder {}", dir.display()), e)),
     }
