@@ -7,7 +7,9 @@
 //! * surrounding whitespace is trimmed and one pair of `<...>` is stripped;
 //! * ASCII letters are lower-cased, in the local part too;
 //! * one trailing dot of a domain is stripped;
-//! * Unicode domains become IDNA A-labels (`bücher` → `xn--bcher-kva`);
+//! * Unicode domains become IDNA A-labels (`bücher` → `xn--bcher-kva`), and a
+//!   label written as an A-label must decode to a valid Unicode label
+//!   (`xn--.monster` is invalid);
 //! * `[1.2.3.4]`, `[IPv6:...]` and IPv4-mapped IPv6 (`::ffff:1.2.3.4`) become plain
 //!   addresses, IPv4 where they map to IPv4.
 
