@@ -42,12 +42,13 @@ fn plan<'m>(manifest: &'m Manifest, options: &BuildOptions) -> Result<(Builder, 
                 message: e.to_string(),
             })?;
         let files = manifest.files(decl)?;
-        if !options.allow_special_sources {
-            for f in &files {
-                let meta = std::fs::metadata(f).map_err(|e| Error::io(f, e))?;
-                if !meta.is_file() && !meta.is_dir() {
-                    return Err(special_source(f, &not_regular(meta.file_type())));
-                }
+        for f in &files {
+            let meta = std::fs::metadata(f).map_err(|e| Error::io(f, e))?;
+            if meta.is_dir() {
+                return Err(Error::io(f, not_regular(meta.file_type())));
+            }
+            if !meta.is_file() && !options.allow_special_sources {
+                return Err(special_source(f, &not_regular(meta.file_type())));
             }
         }
         plan.push((decl, id, files));

@@ -115,9 +115,12 @@ impl Manifest {
     }
 
     /// The files of a list's sources: each path as given (relative to the
-    /// manifest's directory), each glob's matches in sorted order. A glob that
-    /// matches no file is an error: a missing download must not silently empty
-    /// a list. A file named by several sources is read once.
+    /// manifest's directory), each glob's matches in sorted order (every match
+    /// whatever its name's encoding; folders skipped; a dangling link is an
+    /// error, as when named directly). A glob that matches no file is an
+    /// error: a missing download must not silently empty a list. A file named
+    /// by several sources is read once. Files that are not regular files are
+    /// returned too; a build refuses them unless it allows them.
     pub fn files(&self, list: &ListDecl) -> Result<Vec<PathBuf>> {
         let base = self.base_dir();
         let mut files = Vec::new();
