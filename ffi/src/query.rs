@@ -1,24 +1,21 @@
 //! What the C API and the Exim functions share: reading a list selection
-//! (`*` or comma-separated names) and a queried value given as raw bytes.
+//! (`*` or comma-separated names), a queried value given as raw bytes, and
+//! the bound on the messages they hand to their caller.
 
+/// The longest message handed to C or logged by Exim, in bytes; a longer one
+/// is cut and its length given (a path or a list name may be megabytes long).
+pub(crate) const MAX_MESSAGE: usize = 2048;
+
+use mxlists_core::select::ListSelection;
 use mxlists_core::{normalize, Artifact, Error, Outcome, Selection};
 
-/// Resolves a list selection against `art`: `*` is every list, otherwise a
-/// comma-separated list of names (spaces around names are ignored). An empty
-/// selection, an empty name or an unknown name is an error, so that a typo in a
-/// configuration never silently consults nothing or everything.
+/// Resolves a list selection (`LISTS`) against `art` by the engine's one
+/// selection rule ([`mxlists_core::select`]): `*` is every list, otherwise
+/// names separated by commas (spaces around names are ignored). An empty
+/// selection, an empty name or an unknown name is an error, so that a typo in
+/// a configuration never silently consults nothing or everything.
 pub(crate) fn selection(art: &Artifact, spec: &[u8]) -> Result<Selection, Error> {
-    let spec = std::str::from_utf8(spec)
-        .map_err(|_| Error::UnknownList(String::from_utf8_lossy(spec).into_owned()))?;
-    let spec = spec.trim();
-    if spec == "*" {
-        return Ok(Selection::all());
-    }
-    let names: Vec<&str> = spec.split(',').map(str::trim).collect();
-    if let Some(empty) = names.iter().find(|n| n.is_empty()) {
-        return Err(Error::UnknownList((*empty).to_owned()));
-    }
-    art.select(&names)
+    ListSelection::parse_bytes(spec)?.resolve(art)
 }
 
 /// Checks raw bytes against the selected lists. Bytes that are not UTF-8 are an

@@ -4,7 +4,8 @@
 pub mod format;
 mod mmap;
 pub(crate) mod read;
+pub(crate) mod replace;
 pub(crate) mod write;
 
 pub use read::{Artifact, ListInfo, Verify, AUTO_VERIFY_LIMIT};
-pub use write::write_atomic;
+pub use replace::{check_output, write_atomic, write_atomic_with, WriteOptions, NEW_FILE_MODE};

@@ -1,7 +1,6 @@
 //! Opening an artifact: mapping it, validating header, directory and list table,
 //! and the full integrity check ([`Artifact::verify`]).
 
-use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -144,14 +143,8 @@ impl Artifact {
     /// Opens the artifact at `path`, checking as much as `verify` says.
     pub fn open_with(path: impl AsRef<Path>, verify: Verify) -> Result<Self> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
-        if !meta.is_file() {
-            return Err(Error::io(
-                path,
-                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
-            ));
-        }
+        // Never blocks: a FIFO or a device at the path is refused unopened.
+        let (file, meta) = crate::input::open_regular(path).map_err(|e| Error::io(path, e))?;
         if (meta.len() as usize) < HEADER_LEN {
             return Err(Error::corrupt(
                 "header",
