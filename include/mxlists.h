@@ -65,8 +65,9 @@
  *
  * The handle follows its path: when a new artifact is renamed over the file,
  * lookups switch to it (the path is looked at no more than once a second).
- * If the replacement cannot be opened, the handle keeps answering from the
- * file it has.
+ * If the replacement cannot be opened (damaged, or not a regular file: a
+ * FIFO renamed over the path is refused without blocking), the handle keeps
+ * answering from the file it has.
  */
 typedef struct mxlists_db mxlists_db;
 
@@ -116,7 +117,9 @@ extern "C" {
 /**
  * Opens the artifact file at `path` (a NUL-terminated file name; any bytes but
  * NUL) and returns a handle on it, or NULL on failure (missing, unreadable or
- * damaged file; NULL `path`), with the cause in `mxlists_last_error()`.
+ * damaged file, a path that is not a regular file; NULL `path`), with the
+ * cause, naming the file, in `mxlists_last_error()`. Never blocks: a FIFO or
+ * a device at `path` is refused without being opened.
  *
  * Files up to 256 KiB have every checksum verified when opened; larger files
  * get a check of their header, directory and list table whose cost does not
@@ -142,8 +145,10 @@ void mxlists_close(mxlists_db *db);
  *
  * - `db`: a handle from `mxlists_open()`; NULL is an error.
  * - `lists`: which lists to consult: NULL or `"*"` for every list, otherwise
- *   list names separated by commas (`"tld_bans,invalid_rcpt"`). An empty or
- *   unknown name is an error.
+ *   list names separated by commas (`"tld_bans,invalid_rcpt"`; spaces around
+ *   names are ignored). An empty selection (`""`), an empty name
+ *   (`"a,,b"`), `*` with names, or an unknown name is an error; the message
+ *   shows at most 64 bytes of a name.
  * - `value`: a NUL-terminated address (`user@example.com`, `<User@Example.COM>`),
  *   domain (`example.com`, `bücher.example`) or IP address (`192.0.2.1`,
  *   `[IPv6:2001:db8::1]`, `::ffff:192.0.2.1`); NULL is an error. A malformed
@@ -163,8 +168,8 @@ int mxlists_check(const mxlists_db *db, const char *lists, const char *value, mx
 
 /**
  * The reason the last failing call of this thread failed, as a NUL-terminated
- * UTF-8 string; empty when the last call of `mxlists_open()` or
- * `mxlists_check()` on this thread succeeded. Never NULL. The string belongs
+ * UTF-8 string of at most about 2 KiB; empty when the last call of
+ * `mxlists_open()` or `mxlists_check()` on this thread succeeded. Never NULL. The string belongs
  * to the library and stays valid until the thread's next call to
  * `mxlists_open()` or `mxlists_check()`; copy it to keep it.
  */
@@ -179,7 +184,8 @@ const char *mxlists_version(void);
 /**
  * `${dlfunc{LIBRARY}{mxl_check}{ARTIFACT}{LISTS}{VALUE}}`: looks `VALUE` up in
  * the lists named by `LISTS` (`*` for every list, or names separated by
- * commas) of the artifact file `ARTIFACT`.
+ * commas; an empty selection, an empty name, `*` with names or an unknown
+ * name is an error) of the artifact file `ARTIFACT`.
  *
  * Yields the empty string when `VALUE` is not listed, or is not a valid
  * address, domain or IP address (a client's malformed input must not delay
@@ -199,10 +205,12 @@ const char *mxlists_version(void);
  * braces, `$` or line breaks.
  *
  * Returns Exim's `OK` (0) with the yield described above. A missing,
- * unreadable or damaged artifact returns `DEFER` (1); a wrong argument count,
- * an unknown list name or an internal failure returns `ERROR` (3). Either way
- * the expansion fails with the message in `*yield_ptr`, Exim logs it (main and
- * panic logs), and the ACL that ran the expansion answers 451.
+ * unreadable or damaged artifact, or an `ARTIFACT` that is not a regular file
+ * (refused at once, never waited on), returns `DEFER` (1); a wrong argument
+ * count, a bad list selection or an internal failure returns `ERROR` (3).
+ * Either way the expansion fails with the message in `*yield_ptr` (naming the
+ * artifact, and at most about 2 KiB long), Exim logs it (main and panic
+ * logs), and the ACL that ran the expansion answers 451.
  *
  * Each process opens an artifact once and keeps it; a new file renamed over
  * it is noticed within a second.

@@ -61,8 +61,16 @@ old file (Exim, running checks) see the old file or the new one, never a mix. Th
 same lists give the same bytes on every machine, whatever the order of the lines
 or of the files a glob matched.
 
+OUT is written only when it is absent, a regular file, or a symbolic link to
+one (the link is replaced by the artifact). A device, a FIFO, a folder, or one
+of the build's own inputs (the manifest, a source; told by file identity) is
+refused and left untouched. The artifact keeps the mode, owner and group of the
+file it replaces (0644 for a new one, whatever the umask; --mode sets it).
+
 An invalid line is an error naming file:line:column, and nothing is written;
 --skip-invalid drops such lines instead and reports how many per file.
+Sources must be regular files (a FIFO could stall the build) unless
+--allow-special-sources.
 Warnings (e.g. a CIDR block with host bits set) are printed and do not stop the build.
 
 On success a summary is printed: per list its entries, exclusions, warnings and
@@ -86,7 +94,8 @@ Exit status: 0 written, 2 error (nothing written), 3 refused by --max-change
 Look values up in an artifact: email addresses, domains and IP addresses.
 
 Values come from the arguments, or one per line from standard input when none are
-given (blank lines are skipped; millions of lines stream fine). The kind of a value
+given (blank lines are skipped; millions of lines stream fine; a line longer than
+1 MiB is an invalid value, read in constant memory). The kind of a value
 is detected: a value with '@' is an address, one that parses as an IP address is an
 IP ('[1.2.3.4]' and '::ffff:1.2.3.4' are accepted), anything else is a domain.
 '<...>', upper case, a trailing dot and Unicode domains are normalized as in the
@@ -153,7 +162,8 @@ actually matched.
 Without --list, every list is printed, each after a '# list NAME (KIND)' comment
 line. With --manifest DIR, the lists are written to DIR/NAME.txt together with
 DIR/mxlists.toml (names, kinds, order and default reasons of the lists); building
-that manifest gives back a byte-identical artifact.",
+that manifest gives back a byte-identical artifact. A DIR that already holds one
+of those files is refused, and nothing is written, unless --force.",
         after_help = "\
 Examples:
   mxlists dump lists.mxl --list tld_bans
@@ -211,6 +221,16 @@ pub struct BuildArgs {
     /// Print no summary and no progress bar; warnings and errors still go to stderr.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Permissions of the artifact, in octal (e.g. 0640). Default: those of the
+    /// artifact replaced, or 0644 for a new one, whatever the umask.
+    #[arg(long, value_name = "OCTAL", value_parser = parse_mode)]
+    pub mode: Option<u32>,
+
+    /// Read sources that are not regular files (a FIFO, /dev/stdin, a device);
+    /// without it such a source is an error, as it could stall the build.
+    #[arg(long)]
+    pub allow_special_sources: bool,
 }
 
 /// Options of `mxlists check`.
@@ -220,8 +240,9 @@ pub struct CheckArgs {
     #[arg(value_name = "ARTIFACT")]
     pub artifact: PathBuf,
 
-    /// Consult only these lists (comma-separated or repeated), still in artifact order.
-    #[arg(short, long, value_name = "LIST", value_delimiter = ',')]
+    /// Consult only these lists (comma-separated or repeated; '*' for every
+    /// list), still in artifact order.
+    #[arg(short, long, value_name = "LIST")]
     pub list: Vec<String>,
 
     /// Report every list that lists a value, not only the first.
@@ -269,15 +290,20 @@ pub struct DumpArgs {
     #[arg(value_name = "ARTIFACT")]
     pub artifact: PathBuf,
 
-    /// Only these lists (comma-separated or repeated); a single list is printed
-    /// without a header line.
-    #[arg(short, long, value_name = "NAME", value_delimiter = ',')]
+    /// Only these lists (comma-separated or repeated; '*' for every list); a
+    /// single list is printed without a header line.
+    #[arg(short, long, value_name = "NAME")]
     pub list: Vec<String>,
 
     /// Write DIR/mxlists.toml and one DIR/NAME.txt per list instead of printing;
-    /// DIR is created if needed, and existing files of those names are replaced.
+    /// DIR is created if needed. A DIR already holding any of those files is
+    /// refused (nothing is written) unless --force.
     #[arg(long, value_name = "DIR")]
     pub manifest: Option<PathBuf>,
+
+    /// With --manifest: replace the files of DIR that the dump writes.
+    #[arg(long, requires = "manifest")]
+    pub force: bool,
 }
 
 /// Options of `mxlists diff`.
@@ -294,6 +320,16 @@ pub struct DiffArgs {
     /// Print one JSON document.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_mode(text: &str) -> Result<u32, String> {
+    let digits = text.strip_prefix("0o").unwrap_or(text);
+    match u32::from_str_radix(digits, 8) {
+        Ok(mode) if mode <= 0o7777 => Ok(mode),
+        _ => Err(format!(
+            "{text:?} is not a file mode: octal digits, at most 7777 (e.g. 0644)"
+        )),
+    }
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {
@@ -316,6 +352,17 @@ mod tests {
     #[test]
     fn command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn modes_are_octal() {
+        assert_eq!(parse_mode("0644"), Ok(0o644));
+        assert_eq!(parse_mode("640"), Ok(0o640));
+        assert_eq!(parse_mode("0o600"), Ok(0o600));
+        assert_eq!(parse_mode("2755"), Ok(0o2755));
+        for bad in ["u+rw", "", "0888", "17777", "-1"] {
+            assert!(parse_mode(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -41,11 +41,9 @@ impl Failure {
     /// An engine error about `path`: the path is added when the error does not
     /// name a file itself (a corrupt artifact, an unknown list).
     pub fn about(path: &Path, error: Error) -> Self {
-        match error {
-            Error::Corrupt { .. } | Error::Version { .. } | Error::UnknownList(_) => {
-                Failure::new(format!("{}: {error}", path.display()))
-            }
-            other => other.into(),
+        Failure {
+            message: error.message_about(path),
+            ..Failure::from(error)
         }
     }
 

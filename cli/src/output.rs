@@ -4,14 +4,24 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-/// `text` made safe as one field of a tab-separated line: tabs and line breaks
-/// become spaces.
+/// `text` made safe as one field of a tab-separated line, and for a
+/// terminal: tabs and line breaks become spaces, other control characters
+/// are escaped (`\x1b`, `\x7f`, `\u{9b}`), so that a reason from a
+/// downloaded list cannot move the cursor, recolour or retitle the terminal.
 pub fn field(text: &str) -> Cow<'_, str> {
-    if text.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
-        Cow::Owned(text.replace(['\t', '\n', '\r'], " "))
-    } else {
-        Cow::Borrowed(text)
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
     }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// How a table column is aligned.
@@ -91,6 +101,14 @@ mod tests {
     fn fields_lose_tabs_and_line_breaks() {
         assert_eq!(field("a\tb\r\nc"), "a b  c");
         assert!(matches!(field("plain"), Cow::Borrowed("plain")));
+        assert!(matches!(field("bücher"), Cow::Borrowed("bücher")));
+    }
+
+    #[test]
+    fn fields_escape_control_characters() {
+        assert_eq!(field("a\x1b[31mb\x07\x7f"), "a\\x1b[31mb\\x07\\x7f");
+        assert_eq!(field("\u{9b}x\u{85}"), "\\u{9b}x\\u{85}");
+        assert_eq!(field("\\x1b"), "\\x1b");
     }
 
     #[test]

@@ -47,6 +47,7 @@ mod diff;
 mod dump;
 pub mod entry;
 mod error;
+mod input;
 mod ip;
 mod kind;
 mod lookup;
@@ -54,19 +55,20 @@ pub mod names;
 pub mod normalize;
 mod query;
 mod reload;
+pub mod select;
 #[cfg(feature = "build")]
 pub mod sources;
 mod verify;
 
 #[cfg(feature = "build")]
-pub use artifact::write_atomic;
+pub use artifact::{write_atomic, write_atomic_with, WriteOptions};
 pub use artifact::{Artifact, ListInfo, Verify, AUTO_VERIFY_LIMIT, MAX_LISTS};
 #[cfg(feature = "build")]
 pub use build::{Builder, Built, ListId, ListStats};
 #[cfg(feature = "build")]
 pub use diff::{diff, Comparison, ListDiff, ListStatus};
 pub use entry::{parse_entry, Entry, EntryError, IpRange, Target};
-pub use error::{Error, Location, Result};
+pub use error::{shorten, Error, Location, Quoted, Result};
 pub use kind::{check_list_name, ListKind, MAX_LIST_NAME};
 pub use lookup::{AllOutcome, EntryText, Hit, HitRef, Outcome, Selection};
 pub use names::NameForm;

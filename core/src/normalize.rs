@@ -7,7 +7,9 @@
 //! * surrounding whitespace is trimmed and one pair of `<...>` is stripped;
 //! * ASCII letters are lower-cased, in the local part too;
 //! * one trailing dot of a domain is stripped;
-//! * Unicode domains become IDNA A-labels (`bücher` → `xn--bcher-kva`);
+//! * Unicode domains become IDNA A-labels (`bücher` → `xn--bcher-kva`), and a
+//!   label written as an A-label must decode to a valid Unicode label
+//!   (`xn--.monster` is invalid);
 //! * `[1.2.3.4]`, `[IPv6:...]` and IPv4-mapped IPv6 (`::ffff:1.2.3.4`) become plain
 //!   addresses, IPv4 where they map to IPv4.
 
@@ -409,7 +411,7 @@ pub(crate) fn domain_into(domain: &str, out: &mut NameBuf) -> Result<(), Invalid
             out.push(b.to_ascii_lowercase());
         }
         let ascii = std::str::from_utf8(&out.bytes[start..out.len]).expect("ASCII");
-        return check_ascii_domain(ascii);
+        return check_ascii_domain(ascii).and_then(|()| check_a_labels(ascii));
     }
     if let Some((i, c)) = d
         .char_indices()
@@ -426,7 +428,9 @@ pub(crate) fn domain_into(domain: &str, out: &mut NameBuf) -> Result<(), Invalid
             format!("{d:?} is not a valid internationalized domain name"),
         )
     })?;
-    check_ascii_domain(&ascii).map_err(|e| unicode_offset(e, d, &ascii))?;
+    check_ascii_domain(&ascii)
+        .and_then(|()| check_a_labels(&ascii))
+        .map_err(|e| unicode_offset(e, d, &ascii))?;
     for &b in ascii.as_bytes() {
         out.push(b);
     }
@@ -516,6 +520,33 @@ fn unicode_offset(mut e: Invalid, d: &str, ascii: &str) -> Invalid {
         start += orig.len() + 1;
     }
     e
+}
+
+/// Strict IDNA for labels written in their ASCII form: every `xn--` label
+/// must be the A-label of a valid Unicode label, the one IDNA itself would
+/// write (`xn--bcher-kva` is `bücher`; `xn--`, `xn--a` and `xn--zz-` decode
+/// to nothing valid). `d` is lower case and passed [`check_ascii_domain`].
+fn check_a_labels(d: &str) -> Result<(), Invalid> {
+    if !d.contains("xn--") {
+        return Ok(());
+    }
+    let mut start = 0;
+    for label in d.split('.') {
+        if label.starts_with("xn--") {
+            let (unicode, decoded) = idna::domain_to_unicode(label);
+            let canonical = decoded
+                .ok()
+                .and_then(|()| idna::domain_to_ascii(&unicode).ok());
+            if canonical.as_deref() != Some(label) {
+                return Err(Invalid::new(
+                    start,
+                    format!("{label:?} is not a valid IDNA A-label (xn-- must be followed by the Punycode of a Unicode label)"),
+                ));
+            }
+        }
+        start += label.len() + 1;
+    }
+    Ok(())
 }
 
 fn check_ascii_domain(d: &str) -> Result<(), Invalid> {
@@ -876,6 +907,31 @@ mod tests {
             classify("@Example.COM").unwrap(),
             Value::Domain("example.com".into())
         );
+    }
+
+    #[test]
+    fn xn_labels_must_decode() {
+        for bad in [
+            "xn--.monster",
+            "x@xn--.monster",
+            "xn--a.monster",
+            "xn--zz-.monster",
+            "ok.xn--999999999",
+            "xn--xn--bcher-kva.example",
+        ] {
+            let e = classify(bad).unwrap_err();
+            assert!(e.message.contains("IDNA A-label"), "{bad}: {e:?}");
+        }
+        assert_eq!(classify("a.xn--.monster").unwrap_err().offset, 2);
+        for good in [
+            "xn--bcher-kva.example",
+            "XN--P1AI",
+            "xn--ls8h.la",
+            "u@xn--fiq228c.com",
+        ] {
+            assert!(classify(good).is_ok(), "{good}");
+        }
+        assert!(classify("xn--.bücher").is_err());
     }
 
     #[test]

@@ -49,7 +49,8 @@ impl Db {
     pub fn open_with(path: impl AsRef<Path>, verify: Verify, interval: Duration) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let art = Artifact::open_with(&path, verify)?;
-        let interval_ms = interval.as_millis() as u64;
+        // Saturating: an interval of a million years is "never", not a wrap.
+        let interval_ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
         Ok(Db {
             path,
             current: ArcSwap::from_pointee(art),
@@ -76,7 +77,7 @@ impl Db {
                 .next_check_ms
                 .compare_exchange(
                     due,
-                    now + self.interval_ms,
+                    now.saturating_add(self.interval_ms),
                     Ordering::Relaxed,
                     Ordering::Relaxed,
                 )

@@ -31,6 +31,8 @@ fn manifest_err(toml: &str) -> String {
 const OPTS: BuildOptions = BuildOptions {
     skip_invalid: false,
     max_change: None,
+    allow_special_sources: false,
+    mode: None,
 };
 
 #[test]
@@ -226,6 +228,7 @@ fn skip_invalid_drops_and_counts_per_file() {
     let opts = BuildOptions {
         skip_invalid: true,
         max_change: None,
+        ..BuildOptions::default()
     };
     let out = d.join("out.mxl");
     let report = build(&m, &out, &opts).unwrap();
@@ -281,6 +284,7 @@ fn max_change_refuses_and_keeps_the_old_artifact() {
     let limit = BuildOptions {
         skip_invalid: false,
         max_change: Some(10.0),
+        ..BuildOptions::default()
     };
     // No artifact yet: the limit has nothing to compare with.
     build(&ip_manifest(d, 1000, true), &out, &limit).unwrap();
@@ -322,6 +326,7 @@ fn max_change_counts_growth_from_empty() {
     let limit = BuildOptions {
         skip_invalid: false,
         max_change: Some(50.0),
+        ..BuildOptions::default()
     };
     build(&ip_manifest(d, 0, false), &out, &limit).unwrap();
     let err = build(&ip_manifest(d, 5, false), &out, &limit).unwrap_err();
@@ -345,6 +350,7 @@ fn max_change_refuses_over_a_corrupt_artifact() {
     let limit = BuildOptions {
         skip_invalid: false,
         max_change: Some(10.0),
+        ..BuildOptions::default()
     };
     let err = build(&m, &out, &limit).unwrap_err();
     let msg = err.to_string();

@@ -53,13 +53,17 @@ pub(crate) fn db(path: &[u8]) -> Result<Arc<Db>> {
     Ok(db)
 }
 
+/// The path named by the bytes of a C string (Exim's `ARTIFACT` argument,
+/// `mxlists_open()`'s `path`).
 #[cfg(unix)]
-fn path_of(bytes: &[u8]) -> std::path::PathBuf {
+pub(crate) fn path_of(bytes: &[u8]) -> std::path::PathBuf {
     use std::os::unix::ffi::OsStrExt;
     std::ffi::OsStr::from_bytes(bytes).into()
 }
 
+/// The path named by the bytes of a C string (Exim's `ARTIFACT` argument,
+/// `mxlists_open()`'s `path`).
 #[cfg(not(unix))]
-fn path_of(bytes: &[u8]) -> std::path::PathBuf {
+pub(crate) fn path_of(bytes: &[u8]) -> std::path::PathBuf {
     String::from_utf8_lossy(bytes).into_owned().into()
 }

@@ -3,13 +3,13 @@
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CStr, CString};
-use std::path::Path;
 
 use std::fmt::Write as _;
 
 use mxlists_core::{Db, Error, HitRef, Selection};
 
 use crate::boundary::{c_bytes, guard};
+use crate::cache::path_of;
 use crate::query::{self, Answer, Fixed};
 
 /// `mxlists_check()`: no selected list lists the value.
@@ -40,8 +40,9 @@ pub const MXLISTS_REASON_SIZE: usize = 1024;
 ///
 /// The handle follows its path: when a new artifact is renamed over the file,
 /// lookups switch to it (the path is looked at no more than once a second).
-/// If the replacement cannot be opened, the handle keeps answering from the
-/// file it has.
+/// If the replacement cannot be opened (damaged, or not a regular file: a
+/// FIFO renamed over the path is refused without blocking), the handle keeps
+/// answering from the file it has.
 #[allow(non_camel_case_types)]
 pub struct mxlists_db {
     db: Db,
@@ -79,6 +80,7 @@ thread_local! {
 }
 
 fn set_last_error(message: &str) {
+    let message = mxlists_core::shorten(message, query::MAX_MESSAGE);
     let c = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
     LAST_ERROR.with(|e| *e.borrow_mut() = c);
 }
@@ -141,7 +143,9 @@ impl mxlists_result {
 
 /// Opens the artifact file at `path` (a NUL-terminated file name; any bytes but
 /// NUL) and returns a handle on it, or NULL on failure (missing, unreadable or
-/// damaged file; NULL `path`), with the cause in `mxlists_last_error()`.
+/// damaged file, a path that is not a regular file; NULL `path`), with the
+/// cause, naming the file, in `mxlists_last_error()`. Never blocks: a FIFO or
+/// a device at `path` is refused without being opened.
 ///
 /// Files up to 256 KiB have every checksum verified when opened; larger files
 /// get a check of their header, directory and list table whose cost does not
@@ -160,10 +164,10 @@ pub unsafe extern "C" fn mxlists_open(path: *const c_char) -> *mut mxlists_db {
                 return std::ptr::null_mut();
             };
             let path = path_of(bytes);
-            match Db::open(path) {
+            match Db::open(&path) {
                 Ok(db) => Box::into_raw(Box::new(mxlists_db { db })),
                 Err(e) => {
-                    set_last_error(&e.to_string());
+                    set_last_error(&e.message_about(&path));
                     std::ptr::null_mut()
                 }
             }
@@ -173,17 +177,6 @@ pub unsafe extern "C" fn mxlists_open(path: *const c_char) -> *mut mxlists_db {
             std::ptr::null_mut()
         },
     )
-}
-
-#[cfg(unix)]
-fn path_of(bytes: &[u8]) -> &Path {
-    use std::os::unix::ffi::OsStrExt;
-    Path::new(std::ffi::OsStr::from_bytes(bytes))
-}
-
-#[cfg(not(unix))]
-fn path_of(bytes: &[u8]) -> std::path::PathBuf {
-    String::from_utf8_lossy(bytes).into_owned().into()
 }
 
 /// Releases a handle from `mxlists_open()`. NULL is ignored. No other call may
@@ -209,8 +202,10 @@ pub unsafe extern "C" fn mxlists_close(db: *mut mxlists_db) {
 ///
 /// - `db`: a handle from `mxlists_open()`; NULL is an error.
 /// - `lists`: which lists to consult: NULL or `"*"` for every list, otherwise
-///   list names separated by commas (`"tld_bans,invalid_rcpt"`). An empty or
-///   unknown name is an error.
+///   list names separated by commas (`"tld_bans,invalid_rcpt"`; spaces around
+///   names are ignored). An empty selection (`""`), an empty name
+///   (`"a,,b"`), `*` with names, or an unknown name is an error; the message
+///   shows at most 64 bytes of a name.
 /// - `value`: a NUL-terminated address (`user@example.com`, `<User@Example.COM>`),
 ///   domain (`example.com`, `bücher.example`) or IP address (`192.0.2.1`,
 ///   `[IPv6:2001:db8::1]`, `::ffff:192.0.2.1`); NULL is an error. A malformed
@@ -267,9 +262,10 @@ fn check(
     let db = db.ok_or("mxlists_check: db is NULL")?;
     let value = value.ok_or("mxlists_check: value is NULL")?;
     let art = db.db.current();
+    let path = db.db.path();
     let sel = match lists {
         None => Selection::all(),
-        Some(spec) => query::cached_selection(&art, spec).map_err(|e| e.to_string())?,
+        Some(spec) => query::cached_selection(&art, spec).map_err(|e| e.message_about(path))?,
     };
     query::answer(&art, &sel, value, |answer| {
         Ok(match answer {
@@ -293,12 +289,12 @@ fn check(
             }
         })
     })
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.message_about(path))
 }
 
 /// The reason the last failing call of this thread failed, as a NUL-terminated
-/// UTF-8 string; empty when the last call of `mxlists_open()` or
-/// `mxlists_check()` on this thread succeeded. Never NULL. The string belongs
+/// UTF-8 string of at most about 2 KiB; empty when the last call of
+/// `mxlists_open()` or `mxlists_check()` on this thread succeeded. Never NULL. The string belongs
 /// to the library and stays valid until the thread's next call to
 /// `mxlists_open()` or `mxlists_check()`; copy it to keep it.
 #[no_mangle]

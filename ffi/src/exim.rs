@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use mxlists_core::{Artifact, Error, HitRef, Selection};
 
 use crate::boundary::{c_bytes, guard};
-use crate::cache;
+use crate::cache::{self, path_of as db_path};
 use crate::query::{self, Answer, Fixed};
 
 /// Exim's `OK`: the expansion goes on with `*yield`.
@@ -34,7 +34,8 @@ struct Failure(c_int, String);
 
 /// `${dlfunc{LIBRARY}{mxl_check}{ARTIFACT}{LISTS}{VALUE}}`: looks `VALUE` up in
 /// the lists named by `LISTS` (`*` for every list, or names separated by
-/// commas) of the artifact file `ARTIFACT`.
+/// commas; an empty selection, an empty name, `*` with names or an unknown
+/// name is an error) of the artifact file `ARTIFACT`.
 ///
 /// Yields the empty string when `VALUE` is not listed, or is not a valid
 /// address, domain or IP address (a client's malformed input must not delay
@@ -54,10 +55,12 @@ struct Failure(c_int, String);
 /// braces, `$` or line breaks.
 ///
 /// Returns Exim's `OK` (0) with the yield described above. A missing,
-/// unreadable or damaged artifact returns `DEFER` (1); a wrong argument count,
-/// an unknown list name or an internal failure returns `ERROR` (3). Either way
-/// the expansion fails with the message in `*yield_ptr`, Exim logs it (main and
-/// panic logs), and the ACL that ran the expansion answers 451.
+/// unreadable or damaged artifact, or an `ARTIFACT` that is not a regular file
+/// (refused at once, never waited on), returns `DEFER` (1); a wrong argument
+/// count, a bad list selection or an internal failure returns `ERROR` (3).
+/// Either way the expansion fails with the message in `*yield_ptr` (naming the
+/// artifact, and at most about 2 KiB long), Exim logs it (main and panic
+/// logs), and the ACL that ran the expansion answers 451.
 ///
 /// Each process opens an artifact once and keeps it; a new file renamed over
 /// it is noticed within a second.
@@ -149,6 +152,7 @@ unsafe fn run(
                     Ok(()) => OK,
                     Err(Failure(code, message)) => {
                         buf.clear();
+                        let message = mxlists_core::shorten(&message, query::MAX_MESSAGE);
                         buf.extend_from_slice(message.replace('\0', "\\0").as_bytes());
                         code
                     }
@@ -208,22 +212,17 @@ unsafe fn lookup<T>(
         *arg = unsafe { c_bytes((*argv.add(i)).cast_const().cast()) }.ok_or_else(usage)?;
     }
     let [path, lists, value] = args;
-    let db = cache::db(path)
-        .map_err(|e| Failure(DEFER, format!("{name}: cannot open artifact: {e}")))?;
-    let art = db.current();
-    let sel = query::cached_selection(&art, lists).map_err(|e| {
-        Failure(
-            ERROR,
-            format!("{name}: {e} in {}", String::from_utf8_lossy(path)),
-        )
+    let db = cache::db(path).map_err(|e| {
+        let message = e.message_about(&db_path(path));
+        Failure(DEFER, format!("{name}: cannot open artifact: {message}"))
     })?;
+    let art = db.current();
+    let sel = query::cached_selection(&art, lists)
+        .map_err(|e| Failure(ERROR, format!("{name}: {}", e.message_about(db.path()))))?;
     look(&art, &sel, value).map_err(|e| {
         Failure(
             DEFER,
-            format!(
-                "{name}: lookup in {} failed: {e}",
-                String::from_utf8_lossy(path)
-            ),
+            format!("{name}: lookup in {} failed: {e}", db.path().display()),
         )
     })
 }

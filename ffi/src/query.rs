@@ -1,67 +1,67 @@
 //! What the C API and the Exim functions share: reading a list selection
-//! (`*` or comma-separated names, cached per thread), looking a value given as
-//! raw bytes up on the allocation-free path, and writing texts into fixed
-//! buffers.
+//! (`*` or comma-separated names, by the engine's one rule, cached per
+//! thread), looking a value given as raw bytes up on the allocation-free path,
+//! writing texts into fixed buffers, and the bound on the messages they hand
+//! to their caller.
 
 use std::cell::RefCell;
 use std::fmt;
 
+use mxlists_core::select::ListSelection;
 use mxlists_core::{Artifact, Error, HitRef, Invalid, Query, Selection};
 
-/// Resolves a list selection against `art`: `*` is every list, otherwise a
-/// comma-separated list of names (spaces around names are ignored). An empty
-/// selection, an empty name or an unknown name is an error, so that a typo in a
-/// configuration never silently consults nothing or everything.
+/// The longest message handed to C or logged by Exim, in bytes; a longer one
+/// is cut and its length given (a path or a list name may be megabytes long).
+pub(crate) const MAX_MESSAGE: usize = 2048;
+
+/// Resolves a list selection (`LISTS`) against `art` by the engine's one
+/// selection rule ([`mxlists_core::select`]): `*` is every list, otherwise
+/// names separated by commas (spaces around names are ignored). An empty
+/// selection, an empty name or an unknown name is an error, so that a typo in
+/// a configuration never silently consults nothing or everything.
 pub(crate) fn selection(art: &Artifact, spec: &[u8]) -> Result<Selection, Error> {
-    let spec = std::str::from_utf8(spec)
-        .map_err(|_| Error::UnknownList(String::from_utf8_lossy(spec).into_owned()))?;
-    let spec = spec.trim();
-    if spec == "*" {
-        return Ok(Selection::all());
-    }
-    let mut sel = Selection::none();
-    for name in spec.split(',').map(str::trim) {
-        if name.is_empty() {
-            return Err(Error::UnknownList(String::new()));
-        }
-        let i = art
-            .lists()
-            .iter()
-            .position(|l| l.name == name)
-            .ok_or_else(|| Error::UnknownList(name.to_owned()))?;
-        sel.insert(i);
-    }
-    Ok(sel)
+    ListSelection::parse_bytes(spec)?.resolve(art)
 }
 
-/// The last selection resolved on this thread, by artifact content and
-/// selection text: an ACL names the same lists on every call.
-struct LastSelection {
-    artifact: [u8; 32],
-    spec: Vec<u8>,
-    sel: Option<Selection>,
+/// The selections last resolved on this thread, by artifact content and
+/// selection text: an ACL names the same few list sets on every call, so
+/// they are resolved once (and nothing is allocated per lookup).
+struct Selections {
+    entries: [(Vec<u8>, [u8; 32], Option<Selection>); REMEMBERED],
+    next: usize,
 }
+
+/// How many selections a thread remembers.
+const REMEMBERED: usize = 8;
 
 thread_local! {
-    static LAST: RefCell<LastSelection> = const {
-        RefCell::new(LastSelection { artifact: [0; 32], spec: Vec::new(), sel: None })
-    };
+    static SELECTIONS: RefCell<Selections> = RefCell::new(Selections {
+        entries: std::array::from_fn(|_| (Vec::new(), [0; 32], None)),
+        next: 0,
+    });
 }
 
-/// [`selection`], remembered per thread for the last artifact and text.
+/// [`selection`], remembered per thread for the last few artifacts and texts.
 pub(crate) fn cached_selection(art: &Artifact, spec: &[u8]) -> Result<Selection, Error> {
-    LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        if let Some(sel) = last.sel {
-            if last.artifact == *art.content_hash_bytes() && last.spec == spec {
-                return Ok(sel);
-            }
+    SELECTIONS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let hash = art.content_hash_bytes();
+        if let Some(sel) = cache
+            .entries
+            .iter()
+            .find(|(s, h, sel)| sel.is_some() && h == hash && s == spec)
+            .and_then(|e| e.2)
+        {
+            return Ok(sel);
         }
         let sel = selection(art, spec)?;
-        last.artifact = *art.content_hash_bytes();
-        last.spec.clear();
-        last.spec.extend_from_slice(spec);
-        last.sel = Some(sel);
+        let at = cache.next;
+        cache.next = (at + 1) % REMEMBERED;
+        let entry = &mut cache.entries[at];
+        entry.0.clear();
+        entry.0.extend_from_slice(spec);
+        entry.1 = *hash;
+        entry.2 = Some(sel);
         Ok(sel)
     })
 }

@@ -20,6 +20,7 @@ __all__ = [
     "ManifestError",
     "MaxChangeError",
     "UnknownListError",
+    "ListSelectionError",
     "InvalidListError",
     "InvalidEntryError",
     "InvalidValueError",
@@ -115,7 +116,7 @@ class MaxChangeError(Error):
 
 class UnknownListError(Error, KeyError):
     """A list name was asked for that the artifact (or builder) does not hold;
-    ``list`` is that name."""
+    ``list`` is that name (the message shows at most its first 64 bytes)."""
 
     def __init__(self, message: str, *, list: str) -> None:
         super().__init__(message)
@@ -123,6 +124,13 @@ class UnknownListError(Error, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class ListSelectionError(Error, ValueError):
+    """A ``lists=`` selection breaks the selection rule that the command, the
+    C library and Exim follow too: it is empty (``[]``, ``""``), holds an
+    empty name (``"a,,b"``), or combines ``*`` with names. The message is the
+    same on every front."""
 
 
 class InvalidListError(Error, ValueError):

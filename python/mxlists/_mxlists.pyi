@@ -33,13 +33,17 @@ _Value = Union[
     bytearray,
     ipaddress.IPv4Address,
     ipaddress.IPv6Address,
-    ipaddress.IPv4Network,
-    ipaddress.IPv6Network,
 ]
-"""A queried value or an entry: text, UTF-8 bytes, or an ``ipaddress`` object."""
+"""A queried value: text, UTF-8 bytes, or an ``ipaddress`` address (a network
+or an interface raises ``TypeError``)."""
+
+_Entry = Union[_Value, ipaddress.IPv4Network, ipaddress.IPv6Network]
+"""A list entry: a value, or an ``ipaddress`` network."""
 
 _Lists = Union[str, Iterable[str], None]
-"""One list name, several, or ``None`` for every list."""
+"""``None`` for every list, ``"*"``, or names (a string of names separated by
+commas, or an iterable of such strings); an empty selection raises
+``ListSelectionError``."""
 
 _StrPath = Union[str, os.PathLike[str]]
 
@@ -272,10 +276,10 @@ class Builder:
 
     def __init__(self) -> None: ...
     def add_list(self, name: str, kind: _Kind, reason: Optional[str] = None) -> None: ...
-    def add(self, list: str, entry: _Value, reason: Optional[str] = None) -> Optional[str]: ...
-    def add_many(self, list: str, entries: Iterable[_Value]) -> list[tuple[int, str]]: ...
+    def add(self, list: str, entry: _Entry, reason: Optional[str] = None) -> Optional[str]: ...
+    def add_many(self, list: str, entries: Iterable[_Entry]) -> list[tuple[int, str]]: ...
     def build(self) -> bytes: ...
-    def write(self, path: _StrPath) -> BuildReport: ...
+    def write(self, path: _StrPath, *, mode: Optional[int] = None) -> BuildReport: ...
 
 def open(
     path: _StrPath,
@@ -291,6 +295,8 @@ def build(
     *,
     max_change: Optional[float] = None,
     skip_invalid: bool = False,
+    allow_special_sources: bool = False,
+    mode: Optional[int] = None,
 ) -> BuildReport:
     """Compiles a manifest and writes the artifact atomically."""
 

@@ -17,15 +17,29 @@ use crate::types::{BuildReport, Diff};
 /// `max_change`: when `output` exists and any list's entry count changes by
 /// more than this many percent, raise `MaxChangeError` and keep the old file.
 /// `skip_invalid`: drop invalid lines (counted per file in the report)
-/// instead of raising `SourceError`.
+/// instead of raising `SourceError`. `allow_special_sources`: read sources
+/// that are not regular files (a FIFO, a device), which are otherwise refused.
+/// `mode`: the permissions of the artifact (default: those of the file
+/// replaced, or 0o644). `output` must be absent, a regular file or a link to
+/// one, and none of the build's inputs.
 #[pyfunction]
-#[pyo3(signature = (manifest, output, *, max_change = None, skip_invalid = false))]
+#[pyo3(signature = (
+    manifest,
+    output,
+    *,
+    max_change = None,
+    skip_invalid = false,
+    allow_special_sources = false,
+    mode = None
+))]
 pub fn build(
     py: Python<'_>,
     manifest: PathBuf,
     output: PathBuf,
     max_change: Option<f64>,
     skip_invalid: bool,
+    allow_special_sources: bool,
+    mode: Option<u32>,
 ) -> PyResult<BuildReport> {
     if let Some(m) = max_change {
         if !(m.is_finite() && m >= 0.0) {
@@ -37,6 +51,8 @@ pub fn build(
     let options = BuildOptions {
         skip_invalid,
         max_change,
+        allow_special_sources,
+        mode: file_mode(mode)?,
     };
     py.allow_threads(|| -> Result<BuildReport, Error> {
         let m = Manifest::load(&manifest)?;
@@ -44,6 +60,16 @@ pub fn build(
         Ok(BuildReport::of_report(&report))
     })
     .map_err(to_py)
+}
+
+/// A `mode=` argument: permission bits, at most `0o7777`.
+pub fn file_mode(mode: Option<u32>) -> PyResult<Option<u32>> {
+    match mode {
+        Some(m) if m > 0o7777 => Err(PyValueError::new_err(format!(
+            "mode must be file permission bits from 0 to 0o7777, not {m:#o}"
+        ))),
+        m => Ok(m),
+    }
 }
 
 /// Compares two artifact files as `mxlists diff` does: a `Diff` with `equal`,

@@ -3,13 +3,16 @@
 
 use std::path::PathBuf;
 
-use mxlists_core::{parse_entry, write_atomic, Builder as CoreBuilder, ListId, ListKind};
+use mxlists_core::{
+    parse_entry, write_atomic_with, Builder as CoreBuilder, ListId, ListKind, WriteOptions,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::build::file_mode;
 use crate::errors::{invalid_entry, misplaced_entry, to_py};
 use crate::types::BuildReport;
-use crate::value::{reject_single, text, Text};
+use crate::value::{reject_single, text, Text, Use};
 
 /// Collects lists and entries and writes an artifact.
 ///
@@ -88,7 +91,7 @@ impl Builder {
         reason: Option<&str>,
     ) -> PyResult<Option<String>> {
         let id = self.id(list)?;
-        let entry = text(entry)?;
+        let entry = text(entry, Use::Entry)?;
         self.add_one(id, &entry, reason)
     }
 
@@ -104,7 +107,7 @@ impl Builder {
         let id = self.id(list)?;
         let mut warnings = Vec::new();
         for (i, e) in entries.iter()?.enumerate() {
-            if let Some(w) = self.add_one(id, &text(&e?)?, None)? {
+            if let Some(w) = self.add_one(id, &text(&e?, Use::Entry)?, None)? {
                 warnings.push((i, w));
             }
         }
@@ -120,13 +123,19 @@ impl Builder {
 
     /// Compiles the lists and writes the artifact to `path` atomically (a
     /// temporary file beside it, synced, then renamed over it): readers of the
-    /// old file never see a partial one. Returns the build's figures.
-    fn write(&mut self, py: Python<'_>, path: PathBuf) -> PyResult<BuildReport> {
+    /// old file never see a partial one. Only a regular file (or a link to
+    /// one) is replaced; it keeps its mode, owner and group, and a new file
+    /// gets `mode` or 0o644, whatever the umask. Returns the build's figures.
+    #[pyo3(signature = (path, *, mode = None))]
+    fn write(&mut self, py: Python<'_>, path: PathBuf, mode: Option<u32>) -> PyResult<BuildReport> {
+        let options = WriteOptions {
+            mode: file_mode(mode)?,
+        };
         let inner = &mut self.inner;
         let report = py
             .allow_threads(|| {
                 let built = inner.build()?;
-                write_atomic(&path, &built.bytes)?;
+                write_atomic_with(&path, &built.bytes, &options)?;
                 Ok(BuildReport::of_built(&built))
             })
             .map_err(to_py)?;

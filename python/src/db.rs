@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use mxlists_core::normalize::{self as norm, Value};
+use mxlists_core::select::ListSelection;
 use mxlists_core::{AllOutcome, Artifact, Db as CoreDb, Outcome, Selection, Verify};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -13,7 +14,7 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::errors::{invalid_value, to_py, to_py_at};
 use crate::types::{Hit, ListInfo};
-use crate::value::{list_names, reject_single, text, Text};
+use crate::value::{list_selection, reject_single, text, Text, Use};
 
 /// Parses the `verify=` argument.
 fn verify_level(s: &str) -> PyResult<Verify> {
@@ -27,11 +28,11 @@ fn verify_level(s: &str) -> PyResult<Verify> {
     }
 }
 
-/// The selection for `names` on `art` (every list for `None`).
-fn selection(art: &Artifact, names: &Option<Vec<String>>) -> mxlists_core::Result<Selection> {
-    match names {
+/// The selection of `lists` on `art` (every list for `None`).
+fn selection(art: &Artifact, lists: &Option<ListSelection>) -> mxlists_core::Result<Selection> {
+    match lists {
         None => Ok(Selection::all()),
-        Some(n) => art.select(n),
+        Some(l) => l.resolve(art),
     }
 }
 
@@ -111,10 +112,10 @@ impl Db {
         lists: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(Arc<Artifact>, Selection, Text)> {
         let db = self.handle()?;
-        let names = list_names(lists)?;
-        let value = text(value)?;
+        let lists = list_selection(lists)?;
+        let value = text(value, Use::Query)?;
         let art = db.current();
-        let sel = selection(&art, &names).map_err(to_py)?;
+        let sel = selection(&art, &lists).map_err(to_py)?;
         Ok((art, sel, value))
     }
 }
@@ -127,12 +128,14 @@ impl Db {
 #[pyo3(signature = (path, *, verify = "auto", check_interval = 1.0))]
 pub fn open(py: Python<'_>, path: PathBuf, verify: &str, check_interval: f64) -> PyResult<Db> {
     let level = verify_level(verify)?;
-    if !(check_interval.is_finite() && check_interval >= 0.0) {
-        return Err(PyValueError::new_err(
-            "check_interval must be a number of seconds >= 0",
-        ));
-    }
-    let interval = Duration::from_secs_f64(check_interval);
+    // Checked conversion: a NaN, a negative or an unrepresentable number of
+    // seconds (1e300) is a ValueError, never a panic.
+    let interval = Duration::try_from_secs_f64(check_interval).map_err(|_| {
+        PyValueError::new_err(format!(
+            "check_interval must be a number of seconds from 0 to {}, not {check_interval}",
+            Duration::MAX.as_secs()
+        ))
+    })?;
     let db = py
         .allow_threads(|| CoreDb::open_with(&path, level, interval))
         .map_err(|e| to_py_at(e, Some(&path)))?;
@@ -209,15 +212,15 @@ impl Db {
     ) -> PyResult<Bound<'py, PyList>> {
         reject_single(values)?;
         let db = self.handle()?;
-        let names = list_names(lists)?;
+        let lists = list_selection(lists)?;
         let queries = values
             .iter()?
-            .map(|v| text(&v?))
+            .map(|v| text(&v?, Use::Query))
             .collect::<PyResult<Vec<Text>>>()?;
         let answers = py
             .allow_threads(|| {
                 let art = db.current();
-                let sel = selection(&art, &names)?;
+                let sel = selection(&art, &lists)?;
                 answer_all(&art, &sel, &queries)
             })
             .map_err(|e| self.err(e))?;
@@ -388,7 +391,7 @@ fn kind_of(v: &Value) -> &'static str {
 /// `InvalidValueError` for a value that is none of them.
 #[pyfunction]
 pub fn classify(value: &Bound<'_, PyAny>) -> PyResult<(&'static str, String)> {
-    let t = text(value)?;
+    let t = text(value, Use::Query)?;
     let s = t.as_result().map_err(|e| invalid_value("<not UTF-8>", e))?;
     match norm::classify(s) {
         Ok(v) => Ok((kind_of(&v), v.to_string())),

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use mxlists_core::{EntryError, Error, Invalid, Location};
+use mxlists_core::{EntryError, Error, Invalid, Location, Quoted};
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -17,6 +17,7 @@ struct Classes {
     manifest: Py<PyType>,
     max_change: Py<PyType>,
     unknown_list: Py<PyType>,
+    list_selection: Py<PyType>,
     invalid_list: Py<PyType>,
     invalid_entry: Py<PyType>,
     invalid_value: Py<PyType>,
@@ -38,6 +39,7 @@ fn classes(py: Python<'_>) -> PyResult<&Classes> {
             manifest: get("ManifestError")?,
             max_change: get("MaxChangeError")?,
             unknown_list: get("UnknownListError")?,
+            list_selection: get("ListSelectionError")?,
             invalid_list: get("InvalidListError")?,
             invalid_entry: get("InvalidEntryError")?,
             invalid_value: get("InvalidValueError")?,
@@ -86,9 +88,9 @@ fn os_error(py: Python<'_>, path: &Path, source: &std::io::Error) -> PyErr {
 pub fn to_py_at(err: Error, path: Option<&Path>) -> PyErr {
     Python::with_gil(|py| {
         let path_obj = || path.map(|p| p.to_string_lossy().into_owned()).into_py(py);
-        let prefixed = |m: String| match path {
-            Some(p) => format!("{}: {m}", p.display()),
-            None => m,
+        let message = |e: &Error| match path {
+            Some(p) => e.message_about(p),
+            None => e.to_string(),
         };
         match err {
             Error::Io { path, source } => os_error(py, &path, &source),
@@ -122,28 +124,53 @@ pub fn to_py_at(err: Error, path: Option<&Path>) -> PyErr {
                     ],
                 )
             }
+            Error::NotWritten {
+                path,
+                reason,
+                existed,
+                source,
+            } => {
+                let text = Error::NotWritten {
+                    path: path.clone(),
+                    reason,
+                    existed,
+                    source: None,
+                }
+                .to_string();
+                // The message without its leading path, which is `filename`.
+                let prefix = format!("{}: ", path.display());
+                let text = text.strip_prefix(&prefix).unwrap_or(&text).to_owned();
+                let errno = source
+                    .as_ref()
+                    .and_then(std::io::Error::raw_os_error)
+                    .unwrap_or(libc::EINVAL);
+                PyOSError::new_err((errno, text, path.to_string_lossy().into_owned()))
+            }
             e @ Error::Corrupt { section, .. } => raise(
                 py,
                 |c| &c.corrupt,
-                prefixed(e.to_string()),
+                message(&e),
                 &[("path", path_obj()), ("section", section.into_py(py))],
             ),
             e @ Error::Version { found, supported } => raise(
                 py,
                 |c| &c.version,
-                prefixed(e.to_string()),
+                message(&e),
                 &[
                     ("path", path_obj()),
                     ("found", found.into_py(py)),
                     ("supported", supported.into_py(py)),
                 ],
             ),
-            Error::UnknownList(name) => raise(
-                py,
-                |c| &c.unknown_list,
-                format!("unknown list {name:?}"),
-                &[("list", name.into_py(py))],
-            ),
+            e @ Error::UnknownList(_) => {
+                // Without the artifact's path: the name is the caller's.
+                let text = e.to_string();
+                let Error::UnknownList(name) = e else {
+                    unreachable!()
+                };
+                raise(py, |c| &c.unknown_list, text, &[("list", name.into_py(py))])
+            }
+            e @ Error::Selection(_) => raise(py, |c| &c.list_selection, e.to_string(), &[]),
             e @ Error::InvalidList(_) => raise(py, |c| &c.invalid_list, e.to_string(), &[]),
             Error::Manifest { path, message } => raise(
                 py,
@@ -214,7 +241,11 @@ pub fn invalid_entry(entry: &str, err: &EntryError) -> PyErr {
         raise(
             py,
             |c| &c.invalid_entry,
-            format!("invalid entry {entry:?} at column {col}: {}", err.message),
+            format!(
+                "invalid entry {} at column {col}: {}",
+                Quoted(entry),
+                err.message
+            ),
             &[("entry", entry.into_py(py)), ("column", col.into_py(py))],
         )
     })
@@ -226,7 +257,7 @@ pub fn misplaced_entry(entry: &str, err: Error) -> PyErr {
         raise(
             py,
             |c| &c.invalid_entry,
-            format!("invalid entry {entry:?}: {err}"),
+            format!("invalid entry {}: {err}", Quoted(entry)),
             &[("entry", entry.into_py(py)), ("column", 1usize.into_py(py))],
         )
     })
@@ -239,7 +270,11 @@ pub fn invalid_value(value: &str, err: &Invalid) -> PyErr {
         raise(
             py,
             |c| &c.invalid_value,
-            format!("invalid value {value:?} at column {col}: {}", err.message),
+            format!(
+                "invalid value {} at column {col}: {}",
+                Quoted(value),
+                err.message
+            ),
             &[("value", value.into_py(py)), ("column", col.into_py(py))],
         )
     })

@@ -1,11 +1,14 @@
 //! Python objects accepted as values: `str`, `bytes`, `bytearray`, and the
 //! address and network objects of the `ipaddress` module.
 
+use mxlists_core::select::ListSelection;
 use mxlists_core::Invalid;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyByteArray, PyBytes, PyString, PyTuple};
+
+use crate::errors::to_py;
 
 /// A value as handed to the engine.
 pub enum Text {
@@ -34,26 +37,52 @@ impl Text {
     }
 }
 
-static IP_TYPES: GILOnceCell<Py<PyTuple>> = GILOnceCell::new();
+/// The `ipaddress` classes a value may be given as, and those it may not.
+struct IpTypes {
+    /// `IPv4Address`, `IPv6Address`.
+    addresses: Py<PyTuple>,
+    /// `IPv4Network`, `IPv6Network`.
+    networks: Py<PyTuple>,
+    /// `IPv4Interface`, `IPv6Interface` (subclasses of the address classes
+    /// that carry a network too).
+    interfaces: Py<PyTuple>,
+}
 
-/// `(IPv4Address, IPv6Address, IPv4Network, IPv6Network)` of `ipaddress`.
-fn ip_types(py: Python<'_>) -> PyResult<&Bound<'_, PyTuple>> {
-    IP_TYPES
-        .get_or_try_init(py, || {
-            let m = py.import_bound("ipaddress")?;
-            let names = ["IPv4Address", "IPv6Address", "IPv4Network", "IPv6Network"];
+static IP_TYPES: GILOnceCell<IpTypes> = GILOnceCell::new();
+
+fn ip_types(py: Python<'_>) -> PyResult<&IpTypes> {
+    IP_TYPES.get_or_try_init(py, || {
+        let m = py.import_bound("ipaddress")?;
+        let tuple = |names: [&str; 2]| -> PyResult<Py<PyTuple>> {
             let types = names
                 .iter()
                 .map(|n| m.getattr(*n))
                 .collect::<PyResult<Vec<_>>>()?;
             Ok(PyTuple::new_bound(py, types).unbind())
+        };
+        Ok(IpTypes {
+            addresses: tuple(["IPv4Address", "IPv6Address"])?,
+            networks: tuple(["IPv4Network", "IPv6Network"])?,
+            interfaces: tuple(["IPv4Interface", "IPv6Interface"])?,
         })
-        .map(|t| t.bind(py))
+    })
+}
+
+/// What a value is given for: a lookup takes one address, domain or IP
+/// address; a list entry may also be a network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Use {
+    /// A queried value: an `ipaddress` network or interface is a `TypeError`
+    /// (a network is not an address to look up).
+    Query,
+    /// A list entry: `ipaddress` networks are entries too.
+    Entry,
 }
 
 /// The text of a value: a `str`, UTF-8 `bytes`/`bytearray`, or an `ipaddress`
-/// object (through its `str()`); any other type is a `TypeError`.
-pub fn text(obj: &Bound<'_, PyAny>) -> PyResult<Text> {
+/// address (for entries, also a network) through its `str()`; any other type
+/// is a `TypeError`.
+pub fn text(obj: &Bound<'_, PyAny>, used: Use) -> PyResult<Text> {
     if let Ok(s) = obj.downcast::<PyString>() {
         return Ok(match s.to_cow() {
             Ok(c) => Text::Utf8(c.into_owned()),
@@ -66,13 +95,24 @@ pub fn text(obj: &Bound<'_, PyAny>) -> PyResult<Text> {
     if let Ok(b) = obj.downcast::<PyByteArray>() {
         return Ok(utf8(&b.to_vec()));
     }
-    if obj.is_instance(ip_types(obj.py())?.as_any())? {
+    let py = obj.py();
+    let types = ip_types(py)?;
+    let is = |t: &Py<PyTuple>| obj.is_instance(t.bind(py).as_any());
+    let network = is(&types.networks)? || is(&types.interfaces)?;
+    if (used == Use::Entry && is(&types.networks)?) || (!network && is(&types.addresses)?) {
         return Ok(Text::Utf8(obj.str()?.to_cow()?.into_owned()));
     }
-    Err(PyTypeError::new_err(format!(
-        "expected str, bytes or an ipaddress object, got {}",
-        obj.get_type().name()?
-    )))
+    let name = obj.get_type().name()?;
+    Err(PyTypeError::new_err(if network && used == Use::Query {
+        format!(
+            "expected str, bytes or an ipaddress address, got {name}: a network or \
+             interface is not a value to look up (check its address, or list it)"
+        )
+    } else if used == Use::Query {
+        format!("expected str, bytes or an ipaddress address, got {name}")
+    } else {
+        format!("expected str, bytes or an ipaddress address or network, got {name}")
+    }))
 }
 
 fn utf8(b: &[u8]) -> Text {
@@ -82,24 +122,26 @@ fn utf8(b: &[u8]) -> Text {
     }
 }
 
-/// The list names of a `lists=` argument: `None` (every list), one name, or an
-/// iterable of names.
-pub fn list_names(lists: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
+/// The selection of a `lists=` argument: `None` (every list), or a string or
+/// an iterable of strings read by the engine's selection rule (`*`, names
+/// separated by commas; an empty selection is an error, as in C and Exim).
+pub fn list_selection(lists: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ListSelection>> {
     let Some(lists) = lists.filter(|l| !l.is_none()) else {
         return Ok(None);
     };
+    let mut items = Vec::new();
     if let Ok(s) = lists.downcast::<PyString>() {
-        return Ok(Some(vec![s.to_cow()?.into_owned()]));
+        items.push(s.to_cow()?.into_owned());
+    } else {
+        for item in lists.iter()? {
+            let item = item?;
+            let s = item.downcast::<PyString>().map_err(|_| {
+                PyTypeError::new_err("lists must be a list name or an iterable of list names")
+            })?;
+            items.push(s.to_cow()?.into_owned());
+        }
     }
-    let mut names = Vec::new();
-    for item in lists.iter()? {
-        let item = item?;
-        let s = item.downcast::<PyString>().map_err(|_| {
-            PyTypeError::new_err("lists must be a list name or an iterable of list names")
-        })?;
-        names.push(s.to_cow()?.into_owned());
-    }
-    Ok(Some(names))
+    ListSelection::parse(&items).map(Some).map_err(to_py)
 }
 
 /// Refuses a lone `str` or `bytes` where an iterable of values is expected (it

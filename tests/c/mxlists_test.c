@@ -246,11 +246,14 @@ static void test_large_inputs(mxlists_db *db) {
     memcpy(s + i, "ovh", 3);
     s[i + 3] = '\0';
     EXPECT(db, s, "u@x.monster", MXLISTS_LISTED, "tld_bans", "monster");
-    /* A 1 MiB unknown name: an error, with the name in the message. */
+    /* A 1 MiB unknown name: an error, whose message shows the start of the
+       name and its length, not the whole name. */
     memset(s, 'z', mib);
     s[mib] = '\0';
     CHECK(mxlists_check(db, s, "u@x.monster", &r) == MXLISTS_ERROR);
-    CHECK(strlen(mxlists_last_error()) > mib);
+    CHECK(strlen(mxlists_last_error()) < 400);
+    CHECK(strstr(mxlists_last_error(), "zzzz") != NULL);
+    CHECK(strstr(mxlists_last_error(), "1048576 bytes") != NULL);
     free(s);
 
     /* Through Exim's interface too. */

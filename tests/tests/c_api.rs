@@ -50,8 +50,13 @@ fn artifact(next: bool) -> Vec<u8> {
     b.build().unwrap().bytes
 }
 
-/// Compiles the C test program, linked as `how` says, into `dir`.
+/// Compiles the C test program, linked as `link` says, into `dir`.
 fn compile(dir: &Path, name: &str, link: &[&str]) -> Option<PathBuf> {
+    compile_source(dir, "mxlists_test.c", name, link)
+}
+
+/// Compiles `tests/c/SOURCE`, linked as `link` says, into `dir/name`.
+fn compile_source(dir: &Path, source: &str, name: &str, link: &[&str]) -> Option<PathBuf> {
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
     if Command::new(&cc).arg("--version").output().is_err() {
         skip_or_fail("a C compiler (cc)");
@@ -63,7 +68,7 @@ fn compile(dir: &Path, name: &str, link: &[&str]) -> Option<PathBuf> {
         .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
         .arg("-I")
         .arg(root.join("include"))
-        .arg(root.join("tests/c/mxlists_test.c"))
+        .arg(root.join("tests/c").join(source))
         .arg("-o")
         .arg(&exe)
         .args(link)
@@ -71,7 +76,7 @@ fn compile(dir: &Path, name: &str, link: &[&str]) -> Option<PathBuf> {
         .expect("run the C compiler");
     assert!(
         out.status.success(),
-        "compiling tests/c/mxlists_test.c failed:\n{}",
+        "compiling tests/c/{source} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     Some(exe)
@@ -209,4 +214,48 @@ fn c_program_under_valgrind() {
         200,
     );
     assert_passed("the C test under valgrind", &out);
+}
+
+/// `tests/c/operator_mistakes.c`: FIFOs as artifacts and renamed over a live
+/// one, a file that is not an artifact, list selections, a 50 MB list name.
+/// The program must not block: it is killed, and the test fails, after a
+/// time limit.
+#[test]
+fn c_program_operator_mistakes() {
+    let so = library("libmxlists.so");
+    let dir = tempfile::tempdir().unwrap();
+    let lib_dir = so.parent().unwrap().to_str().unwrap().to_owned();
+    let rpath = format!("-Wl,-rpath,{lib_dir}");
+    let Some(exe) = compile_source(
+        dir.path(),
+        "operator_mistakes.c",
+        "operator_mistakes",
+        &["-L", &lib_dir, "-lmxlists", &rpath, "-lpthread"],
+    ) else {
+        return;
+    };
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    write_atomic(&data.join("lists.mxl"), &artifact(false)).unwrap();
+    std::fs::write(data.join("badmagic.mxl"), vec![b'x'; 4096]).unwrap();
+    let mut child = Command::new(&exe)
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "the C program blocked and was killed after 60 s:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_passed("tests/c/operator_mistakes.c", &out);
 }

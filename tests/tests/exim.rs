@@ -377,7 +377,7 @@ fn expansion_failures_carry_a_message() {
     let err = s
         .expand(&s.call("mxl_match", "", "u@x.monster"))
         .unwrap_err();
-    assert!(err.contains("unknown list"), "{err}");
+    assert!(err.contains("empty list selection"), "{err}");
 
     let missing = s.path().join("missing.mxl");
     let err = s
@@ -403,6 +403,70 @@ fn expansion_failures_carry_a_message() {
     );
     let err = s.expand(&two_args).unwrap_err();
     assert!(err.contains("takes three arguments"), "{err}");
+}
+
+/// Operator mistakes through a real Exim: an artifact path that is a FIFO
+/// fails the expansion at once (it must not block the SMTP session), a file
+/// that is not an artifact is named in the message, an empty or oversized
+/// list selection gets the one bounded message.
+#[test]
+fn operator_mistakes_fail_the_expansion_at_once() {
+    let Some(s) = Site::new() else { return };
+    let fifo = s.path().join("fifo.mxl");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    chmod(&fifo, 0o644);
+    let expr = s.call_on(&fifo, "mxl_check", "*", "u@x.monster");
+    let mut child = s
+        .exim(&["-be", &expr])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("exim -be blocked on a FIFO artifact and was killed after 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("Failed: "), "{stdout}");
+    assert!(stdout.contains("not a regular file"), "{stdout}");
+    assert!(stdout.contains(&fifo.display().to_string()), "{stdout}");
+
+    let bad = s.path().join("badmagic.mxl");
+    std::fs::write(&bad, vec![b'x'; 4096]).unwrap();
+    chmod(&bad, 0o644);
+    let err = s
+        .expand(&s.call_on(&bad, "mxl_match", "*", "u@x.monster"))
+        .unwrap_err();
+    assert!(err.contains("bad magic"), "{err}");
+    assert!(err.contains(&bad.display().to_string()), "{err}");
+
+    let err = s
+        .expand(&s.call("mxl_check", "", "u@x.monster"))
+        .unwrap_err();
+    assert!(err.contains("empty list selection"), "{err}");
+    let err = s
+        .expand(&s.call("mxl_check", "tld_bans,,tlds", "u@x.monster"))
+        .unwrap_err();
+    assert!(err.contains("empty list name"), "{err}");
+    // A 1 MiB list name (read from a file, as a configuration mistake could
+    // produce): the logged message stays short and gives the length.
+    let name = s.path().join("name.txt");
+    std::fs::write(&name, "n".repeat(1 << 20)).unwrap();
+    chmod(&name, 0o644);
+    let lists = format!("${{readfile{{{}}}}}", name.display());
+    let err = s
+        .expand(&s.call("mxl_check", &lists, "u@x.monster"))
+        .unwrap_err();
+    assert!(err.contains("unknown list"), "{err:.200}");
+    assert!(err.contains("1048576 bytes"), "{err:.200}");
+    assert!(err.len() < 1024, "{} bytes logged", err.len());
 }
 
 /// Asserts that each reply starts with the expected text.

@@ -10,10 +10,14 @@ use mxlists_tests::shared_data;
 const STRICT: BuildOptions = BuildOptions {
     skip_invalid: false,
     max_change: None,
+    allow_special_sources: false,
+    mode: None,
 };
 const SKIP: BuildOptions = BuildOptions {
     skip_invalid: true,
     max_change: None,
+    allow_special_sources: false,
+    mode: None,
 };
 
 /// Compiles one list `name` of `kind` from absolute `sources`, with a manifest in

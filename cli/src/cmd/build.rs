@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mxlists_core::artifact::check_output;
 use mxlists_core::sources::{self, BuildOptions, BuildReport, FileReport, Manifest};
 use mxlists_core::{Artifact, Verify};
 
@@ -15,11 +16,14 @@ use crate::output::{Align, Table};
 
 /// Runs `mxlists build`.
 pub fn run(args: &BuildArgs) -> Status {
+    // Fails at once, before any list is read, when OUT may not be written.
     check_output(&args.output)?;
     let manifest = Manifest::load(&args.manifest)?;
     let options = BuildOptions {
         skip_invalid: args.skip_invalid,
         max_change: args.max_change,
+        allow_special_sources: args.allow_special_sources,
+        mode: args.mode,
     };
     // The hash of the artifact being replaced, to say whether anything changed.
     let previous = Artifact::open_with(&args.output, Verify::Quick)
@@ -37,29 +41,6 @@ pub fn run(args: &BuildArgs) -> Status {
         print_summary(args, &report, previous.as_deref(), started.elapsed())?;
     }
     Ok(EXIT_OK)
-}
-
-/// Fails early, before any list is read, when `output` cannot be written: its
-/// folder does not exist, or it is a folder itself.
-fn check_output(output: &Path) -> Result<(), Failure> {
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(Failure::new(format!(
-            "{}: folder {} does not exist",
-            output.display(),
-            dir.display()
-        )));
-    }
-    if output.is_dir() {
-        return Err(Failure::new(format!(
-            "{}: is a folder; -o names the artifact file",
-            output.display()
-        )));
-    }
-    Ok(())
 }
 
 /// The progress bar: files read so far, on stderr when it is a terminal;

@@ -1,11 +1,12 @@
 //! `mxlists check`: look values up and print one verdict per value (per hit
 //! with `--all`).
 
-use std::io::{self, BufRead, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 
 use std::fmt::Write as _;
 
 use mxlists_core::normalize::{Invalid, Value};
+use mxlists_core::sources::{read_line, MAX_LINE};
 use mxlists_core::{Artifact, Hit, Outcome, Query, Selection};
 use serde::Serialize;
 
@@ -16,13 +17,7 @@ use crate::output::field;
 /// Runs `mxlists check`.
 pub fn run(args: &CheckArgs) -> Status {
     let artifact = super::open(&args.artifact)?;
-    let selection = if args.list.is_empty() {
-        Selection::all()
-    } else {
-        artifact
-            .select(&args.list)
-            .map_err(|e| Failure::about(&args.artifact, e))?
-    };
+    let selection = super::selection(&artifact, &args.artifact, &args.list)?;
     let stdout = io::stdout();
     let mut checker = Checker {
         artifact: &artifact,
@@ -39,10 +34,14 @@ pub fn run(args: &CheckArgs) -> Status {
         let mut input = stdin.lock();
         let mut line = Vec::with_capacity(256);
         let mut query = Query::new();
-        loop {
-            line.clear();
-            if input.read_until(b'\n', &mut line)? == 0 {
-                break;
+        // Lines are read in memory bounded by MAX_LINE, as builds read sources.
+        while let Some(too_long) = read_line(&mut input, &mut line)? {
+            if too_long {
+                checker.too_long(&line)?;
+                if checker.done() {
+                    break;
+                }
+                continue;
             }
             let text = strip_line_end(&line);
             if text.iter().all(u8::is_ascii_whitespace) {
@@ -65,6 +64,9 @@ pub fn run(args: &CheckArgs) -> Status {
     checker.out.flush()?;
     Ok(if checker.any_listed { EXIT_OK } else { EXIT_NO })
 }
+
+/// How many bytes of a line longer than [`MAX_LINE`] are printed as its value.
+const SHOWN_OF_LONG_LINE: usize = 64;
 
 fn strip_line_end(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
@@ -179,6 +181,19 @@ impl<W: Write> Checker<'_, W> {
         let written = self.write_line(&[text, hit.list(), &entry, reason]);
         self.entry = entry;
         written
+    }
+
+    /// Prints the verdict for a line of standard input longer than
+    /// [`MAX_LINE`] bytes, of which `start` holds the first bytes: an invalid
+    /// value, shown by its first [`SHOWN_OF_LONG_LINE`] bytes.
+    fn too_long(&mut self, start: &[u8]) -> Result<(), Failure> {
+        let shown = &start[..start.len().min(SHOWN_OF_LONG_LINE)];
+        let text = format!("{}...", String::from_utf8_lossy(shown));
+        let invalid = Invalid {
+            offset: MAX_LINE,
+            message: format!("line is longer than {MAX_LINE} bytes"),
+        };
+        self.print_invalid(&text, &invalid)
     }
 
     fn artifact_path(&self) -> &std::path::Path {

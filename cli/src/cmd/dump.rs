@@ -5,6 +5,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
+use mxlists_core::artifact::check_output;
 use mxlists_core::{write_atomic, Artifact, Entry, ListInfo};
 use serde::Serialize;
 
@@ -34,28 +35,15 @@ struct ManifestList {
 /// Runs `mxlists dump`.
 pub fn run(args: &DumpArgs) -> Status {
     let artifact = super::open(&args.artifact)?;
-    let selected: Vec<usize> = if args.list.is_empty() {
-        (0..artifact.lists().len()).collect()
-    } else {
-        let mut indexes = Vec::new();
-        for name in &args.list {
-            let i = artifact
-                .lists()
-                .iter()
-                .position(|l| &l.name == name)
-                .ok_or_else(|| {
-                    Failure::about(
-                        &args.artifact,
-                        mxlists_core::Error::UnknownList(name.clone()),
-                    )
-                })?;
-            if !indexes.contains(&i) {
-                indexes.push(i);
-            }
+    let selection = super::selection(&artifact, &args.artifact, &args.list)?;
+    let selected: Vec<usize> = (0..artifact.lists().len())
+        .filter(|&i| selection.contains(i))
+        .collect();
+    if let Some(dir) = &args.manifest {
+        if !args.force {
+            refuse_populated(dir, &artifact, &selected)?;
         }
-        indexes.sort_unstable();
-        indexes
-    };
+    }
     let texts = entry_texts(&artifact, &selected).map_err(|e| Failure::about(&args.artifact, e))?;
     match &args.manifest {
         Some(dir) => write_manifest(dir, &artifact, &selected, &texts, &args.artifact)?,
@@ -103,6 +91,36 @@ fn file_name(list: &ListInfo) -> String {
     format!("{}.txt", list.name)
 }
 
+/// Refuses a `--manifest` folder that already holds a file the dump would
+/// write (without `--force`): an operator's own manifest and lists, comments
+/// and all, must not be replaced by a dump. Nothing is written then.
+fn refuse_populated(dir: &Path, artifact: &Artifact, selected: &[usize]) -> Result<(), Failure> {
+    let mut names: Vec<String> = vec![MANIFEST_NAME.to_owned()];
+    names.extend(selected.iter().map(|&i| file_name(&artifact.lists()[i])));
+    let present: Vec<&String> = names
+        .iter()
+        .filter(|n| fs::symlink_metadata(dir.join(n)).is_ok())
+        .collect();
+    if present.is_empty() {
+        return Ok(());
+    }
+    const SHOWN: usize = 10;
+    let mut listed = present
+        .iter()
+        .take(SHOWN)
+        .map(|n| n.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if present.len() > SHOWN {
+        listed.push_str(&format!(" and {} more", present.len() - SHOWN));
+    }
+    Err(Failure::new(format!(
+        "{}: already holds {listed}, which the dump would replace; nothing was written \
+         (--force replaces them)",
+        dir.display()
+    )))
+}
+
 fn write_manifest(
     dir: &Path,
     artifact: &Artifact,
@@ -111,6 +129,12 @@ fn write_manifest(
     source: &Path,
 ) -> Result<(), Failure> {
     fs::create_dir_all(dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
+    // Every file must be writable before the first is written: a FIFO or a
+    // folder in the way leaves the folder as it was.
+    check_output(&dir.join(MANIFEST_NAME))?;
+    for &i in selected {
+        check_output(&dir.join(file_name(&artifact.lists()[i])))?;
+    }
     let mut manifest = Manifest { list: Vec::new() };
     for &i in selected {
         let l = &artifact.lists()[i];

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::args::InfoArgs;
 use crate::failure::{Status, EXIT_OK};
-use crate::output::{Align, Table};
+use crate::output::{field, Align, Table};
 
 /// A list as described by `info --json`.
 #[derive(Serialize)]
@@ -71,7 +71,11 @@ pub fn run(args: &InfoArgs) -> Status {
         writeln!(out)?;
         return Ok(EXIT_OK);
     }
-    writeln!(out, "artifact      {}", args.artifact.display())?;
+    writeln!(
+        out,
+        "artifact      {}",
+        field(&args.artifact.display().to_string())
+    )?;
     writeln!(out, "format        {}", artifact.format_version())?;
     writeln!(out, "size          {} bytes", artifact.len())?;
     writeln!(out, "content hash  {}", artifact.content_hash())?;
@@ -92,7 +96,7 @@ pub fn run(args: &InfoArgs) -> Status {
             l.entries.to_string(),
             l.exclusions.to_string(),
             l.bytes.to_string(),
-            l.reason.clone(),
+            field(&l.reason).into_owned(),
         ]);
     }
     table.write(&mut out)?;

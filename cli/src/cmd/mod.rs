@@ -10,7 +10,8 @@ pub mod verify;
 
 use std::path::Path;
 
-use mxlists_core::{Artifact, Verify};
+use mxlists_core::select::ListSelection;
+use mxlists_core::{Artifact, Selection, Verify};
 
 use crate::failure::Failure;
 
@@ -23,4 +24,17 @@ pub fn open(path: &Path) -> Result<Artifact, Failure> {
 /// Opens an artifact with the given verification.
 pub fn open_with(path: &Path, verify: Verify) -> Result<Artifact, Failure> {
     Artifact::open_with(path, verify).map_err(|e| Failure::about(path, e))
+}
+
+/// The lists `--list` selects in `artifact` (at `path`): every list when the
+/// option is not given, otherwise the engine's selection rule
+/// ([`mxlists_core::select`]), the same as the C library's, Exim's and
+/// Python's.
+pub fn selection(artifact: &Artifact, path: &Path, list: &[String]) -> Result<Selection, Failure> {
+    if list.is_empty() {
+        return Ok(Selection::all());
+    }
+    ListSelection::parse(list)
+        .and_then(|s| s.resolve(artifact))
+        .map_err(|e| Failure::about(path, e))
 }

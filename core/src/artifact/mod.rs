@@ -11,13 +11,14 @@
 
 pub(crate) mod lists;
 mod mmap;
+#[cfg(feature = "build")]
+pub(crate) mod replace;
 pub(crate) mod section;
 pub(crate) mod strings;
 pub(crate) mod wire;
 #[cfg(feature = "build")]
 pub(crate) mod write;
 
-use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,9 +33,9 @@ use crate::names::lines::LINE;
 use crate::names::overflow::Overflow;
 use crate::names::params::NameParams;
 pub use lists::{ListInfo, MAX_LISTS};
-use section::{Directory, Header, SectionId, HEADER_LEN, SECTION_COUNT, VERSION};
 #[cfg(feature = "build")]
-pub use write::write_atomic;
+pub use replace::{check_output, write_atomic, write_atomic_with, WriteOptions, NEW_FILE_MODE};
+use section::{Directory, Header, SectionId, HEADER_LEN, SECTION_COUNT, VERSION};
 
 /// Files up to this size have every section checksum verified by
 /// [`Verify::Auto`] when opened (a few microseconds); larger ones get the quick
@@ -144,14 +145,8 @@ impl Artifact {
     /// Opens the artifact at `path`, checking as much as `verify` says.
     pub fn open_with(path: impl AsRef<Path>, verify: Verify) -> Result<Self> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
-        if !meta.is_file() {
-            return Err(Error::io(
-                path,
-                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
-            ));
-        }
+        // Never blocks: a FIFO or a device at the path is refused unopened.
+        let (file, meta) = crate::input::open_regular(path).map_err(|e| Error::io(path, e))?;
         if (meta.len() as usize) < HEADER_LEN {
             return Err(Error::corrupt(
                 "header",

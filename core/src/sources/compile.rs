@@ -3,10 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::artifact::replace::FileId;
+use crate::artifact::{check_output, write_atomic_with, WriteOptions};
 use crate::build::{Builder, ListId};
 use crate::error::{Error, Location, Result};
+use crate::input::not_regular;
 
-use super::read::{with_content, with_source, Lines};
+use super::read::{special_source, with_content, with_source, Lines};
 use super::sink::{InvalidLines, Sink};
 use super::{change, detect, Format, ListDecl, Manifest};
 use super::{BuildOptions, BuildReport, FileReport, Progress, Warning};
@@ -18,10 +21,19 @@ pub(crate) fn compile(
     options: &BuildOptions,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<BuildReport> {
+    let (builder, plan) = plan(manifest, options)?;
+    compile_plan(builder, plan, options, progress)
+}
+
+/// Every list of a manifest with its files, in the order they are read.
+type Plan<'m> = Vec<(&'m ListDecl, ListId, Vec<PathBuf>)>;
+
+/// Declares every list and resolves every source before anything is read, so
+/// that a missing file, or one that is not a regular file (unless
+/// `allow_special_sources`), fails the build at once.
+fn plan<'m>(manifest: &'m Manifest, options: &BuildOptions) -> Result<(Builder, Plan<'m>)> {
     let mut builder = Builder::new();
-    // Resolve every list and glob before reading anything, so that a missing
-    // file fails the build at once.
-    let mut plan: Vec<(&ListDecl, ListId, Vec<PathBuf>)> = Vec::new();
+    let mut plan: Plan<'m> = Vec::new();
     for decl in &manifest.lists {
         let id = builder
             .add_list(&decl.name, decl.kind, decl.reason.as_deref())
@@ -29,8 +41,58 @@ pub(crate) fn compile(
                 path: manifest.path.clone(),
                 message: e.to_string(),
             })?;
-        plan.push((decl, id, manifest.files(decl)?));
+        let files = manifest.files(decl)?;
+        for f in &files {
+            let meta = std::fs::metadata(f).map_err(|e| Error::io(f, e))?;
+            if meta.is_dir() {
+                return Err(Error::io(f, not_regular(meta.file_type())));
+            }
+            if !meta.is_file() && !options.allow_special_sources {
+                return Err(special_source(f, &not_regular(meta.file_type())));
+            }
+        }
+        plan.push((decl, id, files));
     }
+    Ok((builder, plan))
+}
+
+/// Refuses to write `output` when it is one of the build's inputs (the
+/// manifest or a source), told by file identity: another spelling of the
+/// path, a hard link or a symbolic link to an input is refused too.
+fn refuse_inputs(output: &Path, manifest: &Manifest, plan: &Plan<'_>) -> Result<()> {
+    let out = FileId::of(output);
+    if out.is_empty() {
+        return Ok(());
+    }
+    let is_out = |p: &Path| FileId::of(p).iter().any(|id| out.contains(id));
+    let refuse = |what: String| Error::NotWritten {
+        path: output.to_path_buf(),
+        reason: format!("it is {what} (the output must not be an input of the build)"),
+        existed: true,
+        source: None,
+    };
+    if is_out(&manifest.path) {
+        return Err(refuse(format!("the manifest {}", manifest.path.display())));
+    }
+    for (decl, _, files) in plan {
+        if let Some(f) = files.iter().find(|f| is_out(f)) {
+            return Err(refuse(format!(
+                "the source {} of list {:?}",
+                f.display(),
+                decl.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads the files of `plan` into `builder` and builds the artifact.
+fn compile_plan(
+    mut builder: Builder,
+    plan: Plan<'_>,
+    options: &BuildOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<BuildReport> {
     let total = plan.iter().map(|(_, _, files)| files.len()).sum();
     let mut invalid = InvalidLines::default();
     let mut files = Vec::with_capacity(total);
@@ -84,7 +146,7 @@ fn read_file(
     invalid: &mut InvalidLines,
     tick: &mut dyn FnMut(u64),
 ) -> Result<FileReport> {
-    with_source(path, |reader, name| {
+    with_source(path, options.allow_special_sources, |reader, name| {
         let source = Source {
             list: &decl.name,
             format: decl.format,
@@ -197,18 +259,24 @@ pub fn read_source(
     Ok(report)
 }
 
-/// Compiles, checks `max_change` against the artifact at `output`, and writes.
+/// Checks that `output` may be written and is none of the inputs, compiles,
+/// checks `max_change` against the artifact at `output`, and writes.
 pub(crate) fn build(
     manifest: &Manifest,
     output: &Path,
     options: &BuildOptions,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<BuildReport> {
-    let report = compile(manifest, options, progress)?;
+    // Before anything is read: an output that must not be replaced fails at once.
+    check_output(output)?;
+    let (builder, plan) = plan(manifest, options)?;
+    refuse_inputs(output, manifest, &plan)?;
+    let report = compile_plan(builder, plan, options, progress)?;
     if let Some(limit) = options.max_change {
         change::check(output, &report.built.lists, limit)?;
     }
     progress(Progress::Writing);
-    crate::artifact::write_atomic(output, &report.built.bytes)?;
+    let write = WriteOptions { mode: options.mode };
+    write_atomic_with(output, &report.built.bytes, &write)?;
     Ok(report)
 }

@@ -2,6 +2,7 @@
 //! expansion of each list's sources into files.
 
 use std::collections::HashSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -9,7 +10,12 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::kind::ListKind;
 
+use super::expand::ExpandError;
 use super::{Format, ListDecl, Manifest};
+
+/// The largest manifest read, in bytes (a manifest declares lists; its
+/// entries are in the sources).
+pub const MAX_MANIFEST: u64 = 16 << 20;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,10 +35,25 @@ struct RawList {
 }
 
 impl Manifest {
-    /// Reads and validates a manifest file.
+    /// Reads and validates a manifest file. The manifest must be a regular
+    /// file (a FIFO or a device is refused without blocking) of at most
+    /// [`MAX_MANIFEST`] bytes.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let (file, meta) = crate::input::open_regular(path).map_err(|e| Error::io(path, e))?;
+        if meta.len() > MAX_MANIFEST {
+            return Err(Error::Manifest {
+                path: path.to_path_buf(),
+                message: format!(
+                    "is {} bytes; a manifest is at most {MAX_MANIFEST} bytes",
+                    meta.len()
+                ),
+            });
+        }
+        let mut text = String::new();
+        file.take(MAX_MANIFEST + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| Error::io(path, e))?;
         Manifest::parse(&text, path)
     }
 
@@ -84,9 +105,12 @@ impl Manifest {
     }
 
     /// The files of a list's sources: each path as given (relative to the
-    /// manifest's directory), each glob's matches in sorted order. A glob that
-    /// matches no file is an error: a missing download must not silently empty
-    /// a list. A file named by several sources is read once.
+    /// manifest's directory), each glob's matches in sorted order (every match
+    /// whatever its name's encoding; folders skipped; a dangling link is an
+    /// error, as when named directly). A glob that matches no file is an
+    /// error: a missing download must not silently empty a list. A file named
+    /// by several sources is read once. Files that are not regular files are
+    /// returned too; a build refuses them unless it allows them.
     pub fn files(&self, list: &ListDecl) -> Result<Vec<PathBuf>> {
         let base = self.base_dir();
         let mut files = Vec::new();
@@ -109,30 +133,25 @@ impl Manifest {
         Ok(files)
     }
 
+    /// The files a glob source matches: every match is a file of the list,
+    /// whatever its name's encoding (see [`super::expand`]); folders are
+    /// skipped, and a match that cannot be looked at (a dangling link) is an
+    /// error, as when it is named directly.
     fn glob(&self, base: &Path, list: &ListDecl, source: &str) -> Result<Vec<PathBuf>> {
         let fail = |message: String| Error::Manifest {
             path: self.path.clone(),
             message,
         };
-        let pattern = if Path::new(source).is_absolute() {
-            source.to_owned()
-        } else {
-            let base = base.to_string_lossy();
-            if base.is_empty() {
-                source.to_owned()
-            } else {
-                format!("{}/{source}", glob::Pattern::escape(&base))
+        let matched = super::expand::expand(base, source).map_err(|e| match e {
+            ExpandError::Pattern(e) => {
+                fail(format!("list {:?}: bad glob {source:?}: {e}", list.name))
             }
-        };
-        let paths = glob::glob(&pattern)
-            .map_err(|e| fail(format!("list {:?}: bad glob {source:?}: {e}", list.name)))?;
+            ExpandError::Folder(dir, e) => Error::io(dir, e),
+        })?;
         let mut out = Vec::new();
-        for p in paths {
-            let p = p.map_err(|e| {
-                let path = e.path().to_path_buf();
-                Error::io(path, e.into())
-            })?;
-            if p.is_file() {
+        for p in matched {
+            let meta = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?;
+            if !meta.is_dir() {
                 out.push(p);
             }
         }
@@ -147,7 +166,6 @@ impl Manifest {
                 }
             )));
         }
-        out.sort();
         Ok(out)
     }
 }

@@ -55,6 +55,7 @@ mod compile;
 mod detect;
 mod drop;
 mod exim;
+mod expand;
 mod iana;
 mod irr;
 mod logical;
@@ -69,6 +70,8 @@ mod sink;
 pub use crate::error::MAX_SHOWN_INVALID;
 pub use change::{changes, ListChange};
 pub use compile::read_source;
+pub use manifest::MAX_MANIFEST;
+pub use read::{read_line, MAX_LINE};
 
 /// A source file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -177,6 +180,14 @@ pub struct BuildOptions {
     /// Refuse to replace an existing artifact when any list's entry count changes
     /// by more than this many percent.
     pub max_change: Option<f64>,
+    /// Read sources that are not regular files (a FIFO, a character device,
+    /// `/dev/stdin`). Off, such a source is an error: a FIFO would stall the
+    /// build until something writes to it, a device may never end.
+    pub allow_special_sources: bool,
+    /// The permission bits of the written artifact (see
+    /// [`crate::WriteOptions::mode`]): `None` keeps those of the artifact
+    /// replaced, or gives a new one [`crate::artifact::NEW_FILE_MODE`].
+    pub mode: Option<u32>,
 }
 
 /// A non-fatal remark about a source line.

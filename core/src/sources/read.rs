@@ -2,7 +2,6 @@
 //! bytes, so that a line that is not UTF-8 is one invalid line, not a failed read.
 
 use std::collections::VecDeque;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
@@ -13,9 +12,49 @@ const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const BUFFER: usize = 64 * 1024;
 
-/// Longest line read, in bytes; a longer line is one invalid line (a binary
-/// file must not be read into memory whole in search of a line end).
-pub(crate) const MAX_LINE: usize = 1 << 20;
+/// Longest line read, in bytes, its line end not counted; a longer line is
+/// one invalid line (a binary file must not be read into memory whole in
+/// search of a line end). `mxlists check` reads its standard input with the
+/// same limit.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Reads one line of `reader` into `into` (its line end included), in memory
+/// bounded by [`MAX_LINE`] whatever the input (an endless line of
+/// `/dev/zero` included). Returns `None` at the end of the input, otherwise
+/// whether the line was longer than [`MAX_LINE`] bytes: then `into` holds its
+/// first bytes only, and the rest of it was read and dropped.
+pub fn read_line(reader: &mut dyn BufRead, into: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+    into.clear();
+    // Room for the longest line and a CRLF line end.
+    let limit = MAX_LINE as u64 + 2;
+    let n = (&mut *reader).take(limit).read_until(b'\n', into)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if into.last() != Some(&b'\n') && n as u64 == limit {
+        // Too long: skip to the end of the line.
+        loop {
+            let buf = reader.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    reader.consume(i + 1);
+                    break;
+                }
+                None => {
+                    let len = buf.len();
+                    reader.consume(len);
+                }
+            }
+        }
+        return Ok(Some(true));
+    }
+    let line = into.strip_suffix(b"\n").unwrap_or(into);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    Ok(Some(line.len() > MAX_LINE))
+}
 
 /// How often [`Lines`] reports progress, in lines.
 pub(crate) const PROGRESS_EVERY: u64 = 100_000;
@@ -23,16 +62,43 @@ pub(crate) const PROGRESS_EVERY: u64 = 100_000;
 /// Opens `path`, decompressing it when it is gzip or a zip archive (told by its
 /// first bytes, not its name), and runs `f` on the content and the name of the
 /// file the content is (the zip member's name, or the file name without `.gz`).
+///
+/// Unless `allow_special`, only a regular file is opened, without blocking
+/// (see [`special_source`]).
 pub(crate) fn with_source<T>(
     path: &Path,
+    allow_special: bool,
     f: impl FnOnce(&mut dyn BufRead, &str) -> Result<T>,
 ) -> Result<T> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = if allow_special {
+        crate::input::open_any(path).map_err(|e| Error::io(path, e))?
+    } else {
+        match crate::input::open_regular(path) {
+            Ok((file, _)) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                return Err(special_source(path, &e))
+            }
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     with_content(file, path, &name, f)
+}
+
+/// The error for a source that is not a regular file, `why` saying what it
+/// is. Such a source is read only when the build allows it
+/// ([`super::BuildOptions::allow_special_sources`]).
+pub(crate) fn special_source(path: &Path, why: &dyn std::fmt::Display) -> Error {
+    Error::Source {
+        path: path.to_path_buf(),
+        message: format!(
+            "{why}; a list source must be a regular file unless the build allows \
+             others (mxlists build --allow-special-sources)"
+        ),
+    }
 }
 
 /// [`with_source`] for content already open: `path` names it in errors, `name`
@@ -135,35 +201,13 @@ impl<'r> Lines<'r> {
     }
 
     /// Reads one raw line into `into`: whether there was one, and whether it was
-    /// cut at [`MAX_LINE`] (the rest of it is skipped).
+    /// longer than [`MAX_LINE`] (the rest of it is skipped).
     fn read_raw(&mut self, into: &mut Vec<u8>) -> Result<(bool, bool)> {
-        into.clear();
-        let io_err = |e| Error::io(self.path, e);
-        let n = (&mut self.reader)
-            .take(MAX_LINE as u64)
-            .read_until(b'\n', into)
-            .map_err(io_err)?;
-        if n < MAX_LINE || into.last() == Some(&b'\n') {
-            return Ok((n > 0, false));
+        match read_line(self.reader, into) {
+            Ok(None) => Ok((false, false)),
+            Ok(Some(cut)) => Ok((true, cut)),
+            Err(e) => Err(Error::io(self.path, e)),
         }
-        // Too long: skip to the end of the line.
-        loop {
-            let buf = self.reader.fill_buf().map_err(io_err)?;
-            if buf.is_empty() {
-                break;
-            }
-            match buf.iter().position(|&b| b == b'\n') {
-                Some(i) => {
-                    self.reader.consume(i + 1);
-                    break;
-                }
-                None => {
-                    let len = buf.len();
-                    self.reader.consume(len);
-                }
-            }
-        }
-        Ok((true, true))
     }
 
     /// Reads up to `n` lines ahead without consuming them, and returns them as

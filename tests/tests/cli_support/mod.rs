@@ -6,9 +6,10 @@
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
 use std::ffi::OsStr;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
@@ -51,25 +52,80 @@ impl Run {
     }
 }
 
+/// How long one run of `mxlists` may take before the test fails: far more
+/// than any run needs, so that only a hang reaches it.
+pub const RUN_LIMIT: Duration = Duration::from_secs(300);
+
 /// Runs `mxlists` with `args` and `stdin` in `cwd`.
 pub fn run_in<S: AsRef<OsStr>>(cwd: Option<&Path>, args: &[S], stdin: &[u8]) -> Run {
-    let mut cmd = Command::new(mxlists_tests::bin("mxlists"));
-    cmd.args(args)
+    run_within(cwd, args, stdin, RUN_LIMIT)
+}
+
+/// Runs `command` with `stdin`, killing it and failing the test when it has
+/// not ended within `limit` (a hang fails the test instead of stalling it).
+pub fn output_within(mut command: Command, stdin: &[u8], limit: Duration) -> Output {
+    command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if let Some(cwd) = cwd {
-        cmd.current_dir(cwd);
-    }
-    let mut child = cmd.spawn().expect("spawn mxlists");
+    let mut child = command.spawn().expect("spawn the command");
     let mut input = child.stdin.take().expect("stdin");
     let data = stdin.to_vec();
     let writer = std::thread::spawn(move || {
         // The command may exit before reading everything (e.g. on an error).
         let _ = input.write_all(&data);
     });
-    let out = child.wait_with_output().expect("wait for mxlists");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stdout.read_to_end(&mut v);
+        v
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stderr.read_to_end(&mut v);
+        v
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the command") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{command:?} did not end within {limit:?} (it hangs): killed");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     writer.join().expect("stdin writer");
+    Output {
+        status,
+        stdout: out_reader.join().expect("stdout reader"),
+        stderr: err_reader.join().expect("stderr reader"),
+    }
+}
+
+/// Runs `mxlists` with `args` and `stdin` in `cwd`; the test fails if the run
+/// takes longer than `limit`.
+pub fn run_within<S: AsRef<OsStr>>(
+    cwd: Option<&Path>,
+    args: &[S],
+    stdin: &[u8],
+    limit: Duration,
+) -> Run {
+    let mut cmd = Command::new(mxlists_tests::bin("mxlists"));
+    cmd.args(args);
+    if let Some(cwd) = cwd {
+        cmd.current_dir(cwd);
+    }
+    let out = output_within(cmd, stdin, limit);
+    checked(out)
+}
+
+/// A finished run of `mxlists`, checked for what must never happen.
+pub fn checked(out: Output) -> Run {
     let run = Run {
         code: out.status.code().unwrap_or_else(|| {
             panic!(
