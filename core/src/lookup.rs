@@ -64,6 +64,12 @@ impl Selection {
     pub fn is_empty(&self) -> bool {
         self.bits.iter().all(|&b| b == 0)
     }
+
+    /// How many list positions are selected.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.bits.iter().map(|b| b.count_ones() as usize).sum()
+    }
 }
 
 impl Default for Selection {
@@ -415,22 +421,23 @@ impl Artifact {
     fn name_hits(&self, q: &Query, sel: &Selection, emit: &mut dyn FnMut(RawHit)) -> Result<()> {
         let domain = q.domain_bytes();
         let domain_at = q.bytes().len() - domain.len();
-        let next_level = |s: usize| {
-            domain[s..]
-                .iter()
-                .position(|&b| b == b'.')
-                .map(|p| s + p + 1)
-        };
+        // Where each level starts, most specific first: the domain, then after
+        // each dot (at most 127 levels).
+        let mut starts = [0u8; 128];
+        let mut levels = 1usize;
+        for dot in memchr::memchr_iter(b'.', domain) {
+            if levels < starts.len() {
+                starts[levels] = (dot + 1) as u8;
+                levels += 1;
+            }
+        }
         let table = self.domains();
         let mut homes = [[0u32; 2]; EAGER_LEVELS];
         let mut touched = 0u8;
         if table.count > 0 {
-            let mut s = Some(0);
-            for h in homes.iter_mut() {
-                let Some(at) = s else { break };
-                *h = table.homes(DomainTable::hash(table.seed, &domain[at..]));
+            for (h, &at) in homes.iter_mut().zip(&starts[..levels]) {
+                *h = table.homes(DomainTable::hash(table.seed, &domain[at as usize..]));
                 touched ^= table.touch(*h);
-                s = next_level(at);
             }
         }
         // While those lines arrive: the address's code and hash.
@@ -450,14 +457,23 @@ impl Artifact {
         };
         std::hint::black_box(touched);
 
+        // Lists that may be decided here; done when all of them are.
+        let mut open = 0usize;
+        for (i, l) in self.lists.iter().enumerate() {
+            open += usize::from(sel.contains(i) && l.kind != ListKind::Ip);
+        }
         let mut decided = Selection::none();
         if let (Some((n, hash)), Some(d)) = (address, whole.and_then(|r| r.id)) {
             if let Some(b) = self.addresses().find(&code[..n], hash, d)? {
                 self.decide(b, EntryRef::Address, false, true, sel, &mut decided, emit)?;
             }
         }
-        let (mut at, mut level) = (0usize, 0usize);
-        loop {
+        let tld_at = domain_at + starts[levels - 1] as usize;
+        for level in 0..levels {
+            if level > 0 && decided.len() >= open {
+                break;
+            }
+            let at = starts[level] as usize;
             let rec = if level == 0 {
                 whole
             } else if table.count == 0 {
@@ -476,21 +492,12 @@ impl Artifact {
                 };
                 self.decide(b, entry, level > 0, false, sel, &mut decided, emit)?;
             }
-            match next_level(at) {
-                Some(n) => {
-                    at = n;
-                    level += 1;
-                }
-                None => break,
-            }
         }
         for (i, list) in self.lists.iter().enumerate() {
             if list.kind == ListKind::KnownTlds && sel.contains(i) && !decided.contains(i) {
                 emit(RawHit {
                     list: i as u16,
-                    entry: EntryRef::UnknownTld {
-                        at: (domain_at + at) as u16,
-                    },
+                    entry: EntryRef::UnknownTld { at: tld_at as u16 },
                     reason: NO_STR,
                 });
             }
@@ -523,18 +530,20 @@ impl Artifact {
         while i < count {
             let list = block.list(i);
             let li = list as usize;
+            if !sel.contains(li) || decided.contains(li) {
+                i += 1;
+                continue;
+            }
             // Items of one list are adjacent: decide the list on all of them.
             let mut excluded = false;
             let mut listing: Option<(NameForm, u32)> = None;
             while i < count && block.list(i) == list {
-                if sel.contains(li) && !decided.contains(li) {
-                    let p = block.get(i)?;
-                    if p.form.applies(strict, at_address) {
-                        if p.exclude || p.form == NameForm::KnownTld {
-                            excluded = true;
-                        } else if listing.is_none() {
-                            listing = Some((p.form, p.reason));
-                        }
+                let p = block.get(i)?;
+                if p.form.applies(strict, at_address) {
+                    if p.exclude || p.form == NameForm::KnownTld {
+                        excluded = true;
+                    } else if listing.is_none() {
+                        listing = Some((p.form, p.reason));
                     }
                 }
                 i += 1;

@@ -612,6 +612,23 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
     Some(canonical_ip(ip))
 }
 
+/// The value of each hex digit; 0xff for any other byte.
+const HEX: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => 0xff,
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Parses an IPv6 address of hex groups (1 to 4 digits, at most one `::`)
 /// exactly as the standard library does, without its general machinery;
 /// `None` for anything else, including an embedded IPv4 part, which the
@@ -638,17 +655,15 @@ pub(crate) fn parse_ipv6_fast(s: &[u8]) -> Option<Ipv6Addr> {
     loop {
         let start = i;
         let mut v: u32 = 0;
-        while i < s.len() && i - start < 4 {
-            let d = match s[i] {
-                b @ b'0'..=b'9' => b - b'0',
-                b @ b'a'..=b'f' => b - b'a' + 10,
-                b @ b'A'..=b'F' => b - b'A' + 10,
-                _ => break,
-            };
+        while let Some(&b) = s.get(i) {
+            let d = HEX[b as usize];
+            if d > 15 {
+                break;
+            }
             v = v << 4 | u32::from(d);
             i += 1;
         }
-        if i == start {
+        if i == start || i - start > 4 {
             return None;
         }
         if gap {

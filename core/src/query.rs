@@ -154,7 +154,7 @@ impl Query {
                 return Ok(());
             }
         }
-        if let Some(at) = value.rfind('@') {
+        if let Some(at) = memchr::memrchr(b'@', bytes) {
             if at == 0 {
                 return normalize::domain_into(&value[1..], &mut self.name).map_err(|e| e.shift(1));
             }

@@ -181,10 +181,10 @@ fn ip_table(
     strings: &[u8],
     counts: &mut [(u64, u64)],
 ) -> Result<()> {
-    let [index_id, records_id, reasons_id, ranges_id, parents_id] = t.fam.sections();
+    let [index_id, records_id, reasons_id, ranges_id] = t.fam.sections();
     let n = t.len();
     let mut stack: Vec<usize> = Vec::new();
-    let (mut reasons, mut ranges, mut parents) = (0usize, 0usize, 0usize);
+    let (mut reasons, mut ranges) = (0usize, 0usize);
     let mut prev: Option<(u128, u128, u8)> = None;
     let mut pieces: HashSet<(u8, u128, u128, bool)> = HashSet::new();
     for i in 0..n {
@@ -216,9 +216,6 @@ fn ip_table(
             return Err(records_id.corrupt(format!("record {i} has the wrong parent")));
         }
         stack.push(i);
-        if r.parent == 0xff {
-            parents += 1;
-        }
         let why = t.reason(i, &r)?;
         if r.flags & REASON != 0 {
             reasons += 1;
@@ -251,7 +248,6 @@ fn ip_table(
     for (id, rows, row_len, table) in [
         (reasons_id, reasons, 8, t.reasons),
         (ranges_id, ranges, t.fam.range_row_len(), t.ranges),
-        (parents_id, parents, 8, t.parents),
     ] {
         if table.len() != rows * row_len {
             return Err(id.corrupt("rows for records that do not need them"));

@@ -403,8 +403,8 @@ fn the_full_check_refuses_resealed_inconsistent_tables() {
     // out of order (a search would miss records).
     let mut swapped = good.clone();
     let v4 = section(&swapped, 11);
-    let (a, rest) = swapped[v4.clone()].split_at_mut(8);
-    a.swap_with_slice(&mut rest[..8]);
+    let (a, rest) = swapped[v4.clone()].split_at_mut(12);
+    a.swap_with_slice(&mut rest[..12]);
     reseal(&mut swapped);
     let art = Artifact::from_bytes_with(swapped, mxlists_core::Verify::Quick).unwrap();
     let err = art.verify().unwrap_err().to_string();

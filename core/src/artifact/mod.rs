@@ -222,7 +222,7 @@ impl Artifact {
         }
         let mut ip_bits = [0u32; 2];
         for (i, fam) in [Family::V4, Family::V6].into_iter().enumerate() {
-            let [index, records, reasons, ranges, parents] = fam.sections();
+            let [index, records, reasons, ranges] = fam.sections();
             let (idx, recs) = (section(index), section(records));
             let sized = |id: SectionId, row: usize| -> Result<()> {
                 if section(id).len() % row != 0 {
@@ -233,7 +233,6 @@ impl Artifact {
             sized(records, fam.record_len())?;
             sized(reasons, 8)?;
             sized(ranges, fam.range_row_len())?;
-            sized(parents, 8)?;
             if recs.is_empty() {
                 if !idx.is_empty() {
                     return Err(index.corrupt("index without records"));
@@ -307,14 +306,13 @@ impl Artifact {
     /// The IP table of a family.
     #[inline]
     pub(crate) fn ip_table(&self, fam: Family) -> IpTable<'_> {
-        let [index, records, reasons, ranges, parents] = fam.sections();
+        let [index, records, reasons, ranges] = fam.sections();
         IpTable {
             fam,
             index: self.section(index),
             records: self.section(records),
             reasons: self.section(reasons),
             ranges: self.section(ranges),
-            parents: self.section(parents),
             k: self.ip_bits[usize::from(fam.v6)],
         }
     }

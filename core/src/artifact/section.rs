@@ -70,18 +70,14 @@ sections! {
     V4Reasons = 12, "v4_reasons";
     /// Ranges of IPv4 records that are pieces of a range entry.
     V4Ranges = 13, "v4_ranges";
-    /// Parents of IPv4 records too far back for the record's own field.
-    V4Parents = 14, "v4_parents";
     /// IPv6 direct index.
-    V6Index = 15, "v6_index";
+    V6Index = 14, "v6_index";
     /// IPv6 records.
-    V6Records = 16, "v6_records";
+    V6Records = 15, "v6_records";
     /// Reasons of IPv6 records that have one.
-    V6Reasons = 17, "v6_reasons";
+    V6Reasons = 16, "v6_reasons";
     /// Ranges of IPv6 records that are pieces of a range entry.
-    V6Ranges = 18, "v6_ranges";
-    /// Parents of IPv6 records too far back for the record's own field.
-    V6Parents = 19, "v6_parents";
+    V6Ranges = 17, "v6_ranges";
 }
 
 /// Number of known sections.

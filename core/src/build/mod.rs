@@ -375,8 +375,7 @@ impl Builder {
             let total = (sections.index.len()
                 + sections.records.len()
                 + sections.reasons.len()
-                + sections.ranges.len()
-                + sections.parents.len()) as u64;
+                + sections.ranges.len()) as u64;
             let count = entries.len().max(1) as u64;
             for (s, n) in stats.iter_mut().zip(per_list) {
                 s.bytes += total * n / count;
@@ -413,12 +412,10 @@ impl Builder {
             (SectionId::V4Records, v4.records),
             (SectionId::V4Reasons, v4.reasons),
             (SectionId::V4Ranges, v4.ranges),
-            (SectionId::V4Parents, v4.parents),
             (SectionId::V6Index, v6.index),
             (SectionId::V6Records, v6.records),
             (SectionId::V6Reasons, v6.reasons),
             (SectionId::V6Ranges, v6.ranges),
-            (SectionId::V6Parents, v6.parents),
         ];
         let (bytes, content_hash) = assemble(parts);
         Ok(Built {

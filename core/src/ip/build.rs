@@ -2,7 +2,7 @@
 //! not one block becomes its blocks), sorted, each linked to its parent, then
 //! indexed by their top bits.
 
-use super::{Family, EXCLUDE, FAR_PARENT, MAX_INDEX_BITS, NO_PARENT, PIECE, REASON};
+use super::{Family, EXCLUDE, MAX_INDEX_BITS, PIECE, REASON};
 use crate::artifact::strings::NO_STR;
 use crate::artifact::wire::Put;
 use crate::entry::IpRange;
@@ -17,14 +17,13 @@ pub(crate) struct IpEntry {
     pub reason: u32,
 }
 
-/// The five sections of a family.
+/// The four sections of a family.
 #[derive(Default)]
 pub(crate) struct FamilySections {
     pub index: Vec<u8>,
     pub records: Vec<u8>,
     pub reasons: Vec<u8>,
     pub ranges: Vec<u8>,
-    pub parents: Vec<u8>,
 }
 
 struct Rec {
@@ -136,15 +135,7 @@ pub(crate) fn write(entries: &[IpEntry], fam: Family) -> FamilySections {
             }
             stack.pop();
         }
-        let parent = match stack.last() {
-            None => NO_PARENT,
-            Some(&p) if i - p < FAR_PARENT as usize => (i - p) as u8,
-            Some(&p) => {
-                out.parents.put_u32(i as u32);
-                out.parents.put_u32(p as u32);
-                FAR_PARENT
-            }
-        };
+        let parent = stack.last().map_or(0, |&p| p as u32 + 1);
         stack.push(i);
         let mut flags = 0;
         if r.exclude {
@@ -162,8 +153,8 @@ pub(crate) fn write(entries: &[IpEntry], fam: Family) -> FamilySections {
             put_addr(&mut out.ranges, fam, e);
         }
         put_addr(&mut out.records, fam, r.start);
-        out.records
-            .extend_from_slice(&[r.plen, r.list, flags, parent]);
+        out.records.put_u32(parent);
+        out.records.extend_from_slice(&[r.plen, r.list, flags, 0]);
     }
     let k = index_bits_for(recs.len());
     let slots = 1usize << k;

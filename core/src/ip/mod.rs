@@ -18,16 +18,14 @@
 //! * `v4_index`: `2^k + 1` `u32`; entry `h` is the number of records whose
 //!   start has top `k` bits below `h` (so the last entry is the record count);
 //!   `k` (0 to [`MAX_INDEX_BITS`]) is read from the section's size.
-//! * `v4_records`: 8 bytes each (IPv6: 20), sorted by start, then end
-//!   descending, then list: start, prefix length, list index, flags (bit 0
-//!   exclusion, bit 1 has a reason, bit 2 piece of a range), and the parent
-//!   as a distance back (0: none; 255: too far, see `v4_parents`).
+//! * `v4_records`: 12 bytes each (IPv6: 24), sorted by start, then end
+//!   descending, then list: start, the parent's number plus one (0: none),
+//!   prefix length, list index, flags (bit 0 exclusion, bit 1 has a reason,
+//!   bit 2 piece of a range) and a reserved byte.
 //! * `v4_reasons`: `(u32 record, u32 reason)` for the records with a reason,
 //!   sorted by record.
 //! * `v4_ranges`: `(u32 record, start, end)` for the pieces of ranges, sorted
 //!   by record (12 bytes; IPv6: 36).
-//! * `v4_parents`: `(u32 record, u32 parent)` for parents more than 254
-//!   records back, sorted by record.
 
 #[cfg(feature = "build")]
 pub(crate) mod build;
@@ -49,10 +47,6 @@ pub(crate) const EXCLUDE: u8 = 1;
 pub(crate) const REASON: u8 = 2;
 /// Record flag: the record is one block of a range entry (in `ranges`).
 pub(crate) const PIECE: u8 = 4;
-/// Parent field: no parent.
-const NO_PARENT: u8 = 0;
-/// Parent field: the parent is in the `parents` section.
-const FAR_PARENT: u8 = 0xff;
 
 /// An address family and the sections of its table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,7 +82,7 @@ impl Family {
     /// Bytes of a record.
     #[inline]
     pub(crate) fn record_len(self) -> usize {
-        self.addr_len() + 4
+        self.addr_len() + 8
     }
 
     /// Bytes of a `ranges` row.
@@ -97,15 +91,14 @@ impl Family {
         4 + 2 * self.addr_len()
     }
 
-    /// The family's sections: index, records, reasons, ranges, parents.
-    pub(crate) fn sections(self) -> [SectionId; 5] {
+    /// The family's sections: index, records, reasons, ranges.
+    pub(crate) fn sections(self) -> [SectionId; 4] {
         if self.v6 {
             [
                 SectionId::V6Index,
                 SectionId::V6Records,
                 SectionId::V6Reasons,
                 SectionId::V6Ranges,
-                SectionId::V6Parents,
             ]
         } else {
             [
@@ -113,7 +106,6 @@ impl Family {
                 SectionId::V4Records,
                 SectionId::V4Reasons,
                 SectionId::V4Ranges,
-                SectionId::V4Parents,
             ]
         }
     }
@@ -146,10 +138,11 @@ impl Family {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Record {
     pub start: u128,
+    /// The parent's number plus one; 0: none.
+    pub parent: u32,
     pub plen: u8,
     pub list: u8,
     pub flags: u8,
-    pub parent: u8,
 }
 
 /// The number of index bits of a stored index of `len` bytes, if valid.
@@ -167,7 +160,6 @@ pub(crate) struct IpTable<'a> {
     pub(crate) records: &'a [u8],
     pub(crate) reasons: &'a [u8],
     pub(crate) ranges: &'a [u8],
-    pub(crate) parents: &'a [u8],
     /// Index bits (checked when the artifact was opened).
     pub(crate) k: u32,
 }
@@ -217,12 +209,15 @@ impl<'a> IpTable<'a> {
         let tail = &b[self.fam.addr_len()..];
         let r = Record {
             start: self.fam.addr(b),
-            plen: tail[0],
-            list: tail[1],
-            flags: tail[2],
-            parent: tail[3],
+            parent: u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]),
+            plen: tail[4],
+            list: tail[5],
+            flags: tail[6],
         };
-        if u32::from(r.plen) > self.fam.bits() || r.flags & !(EXCLUDE | REASON | PIECE) != 0 {
+        if u32::from(r.plen) > self.fam.bits()
+            || r.flags & !(EXCLUDE | REASON | PIECE) != 0
+            || tail[7] != 0
+        {
             return Err(self.sid(1).corrupt(format!("record {i} is malformed")));
         }
         Ok(r)
@@ -231,13 +226,8 @@ impl<'a> IpTable<'a> {
     /// The parent of record `i`, if any.
     #[inline]
     pub(crate) fn parent(&self, i: usize, r: &Record) -> Result<Option<usize>> {
-        let p = match r.parent {
-            NO_PARENT => return Ok(None),
-            FAR_PARENT => {
-                let row = self.lookup_row(4, 8, i as u32, 4)?;
-                u32_at(row, 0, self.sid(4))? as usize
-            }
-            d => i.checked_sub(d as usize).unwrap_or(usize::MAX),
+        let Some(p) = (r.parent as usize).checked_sub(1) else {
+            return Ok(None);
         };
         if p >= i {
             return Err(self.sid(1).corrupt(format!("record {i} has a bad parent")));
@@ -248,10 +238,10 @@ impl<'a> IpTable<'a> {
     /// The row of a side table (rows of `row_len` bytes starting with a `u32`
     /// record number, sorted) for record `i`, from byte `skip` of the row.
     fn lookup_row(&self, which: usize, row_len: usize, i: u32, skip: usize) -> Result<&'a [u8]> {
-        let table = match which {
-            2 => self.reasons,
-            3 => self.ranges,
-            _ => self.parents,
+        let table = if which == 2 {
+            self.reasons
+        } else {
+            self.ranges
         };
         let rows = table.len() / row_len;
         let (mut lo, mut hi) = (0usize, rows);
@@ -305,8 +295,37 @@ impl<'a> IpTable<'a> {
         Ok((range.end - range.start, r.flags & EXCLUDE == 0, range.start))
     }
 
-    /// Calls `emit(list, record)` for each selected list that lists `addr`, in
-    /// list order.
+    /// The walk of [`IpTable::find`] when every record is a whole entry.
+    #[inline]
+    fn walk_blocks(
+        &self,
+        addr: u128,
+        mut cur: usize,
+        sel: &Selection,
+        emit: &mut dyn FnMut(u16, u32),
+    ) -> Result<()> {
+        let mut decided = Selection::none();
+        loop {
+            let r = self.record(cur)?;
+            let li = r.list as usize;
+            if addr <= self.fam.block_end(r.start, r.plen)
+                && sel.contains(li)
+                && !decided.contains(li)
+            {
+                decided.insert(li);
+                if r.flags & EXCLUDE == 0 {
+                    emit(u16::from(r.list), cur as u32);
+                }
+            }
+            match self.parent(cur, &r)? {
+                Some(p) => cur = p,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Calls `emit(list, record)` for each selected list that lists `addr`
+    /// (in no particular order).
     #[inline]
     pub(crate) fn find(
         &self,
@@ -345,6 +364,11 @@ impl<'a> IpTable<'a> {
         let Some(mut cur) = a.checked_sub(1) else {
             return Ok(());
         };
+        if self.ranges.is_empty() {
+            // No pieces of ranges: the chain runs from the narrowest record
+            // up, so the first covering record of each list decides it.
+            return self.walk_blocks(addr, cur, sel, emit);
+        }
         let mut inline = [Best {
             list: 0,
             rank: (0, false, 0),
