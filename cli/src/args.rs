@@ -93,12 +93,15 @@ IP ('[1.2.3.4]' and '::ffff:1.2.3.4' are accepted), anything else is a domain.
 lists.
 
 Lists are consulted in the order the manifest declares them; the first list that
-lists the value answers (with --all, every list that does).
+lists the value answers (with --all, every list that does). With --allow, a value
+that one of the allow lists lists is not listed, whatever the other lists say:
+the rule of `allow_lists` in `mxlists serve`, so that check answers as the server.
 
 Output, one line per value, fields separated by a TAB:
   VALUE  LIST  ENTRY  REASON      listed: the list, the entry that matched, its reason
   VALUE  -                        not listed
   VALUE  -  invalid: WHY          not an address, domain or IP (not an error)
+  VALUE  -  allowed by LIST: ENTRY  not listed: an --allow list lists it
 With --all, one line per hit (a value no list lists still prints 'VALUE  -').
 For a known_tlds list, ENTRY is the TLD that is not known.
 
@@ -107,11 +110,13 @@ With --json, one JSON object per value and line:
    \"entry\":..., \"reason\":...}
 list/kind/entry/reason are null when not listed; an invalid value has
 \"invalid\": \"why\" (and \"normalized\": null); --all adds
-\"hits\": [{\"list\", \"kind\", \"entry\", \"reason\"}, ...], one per list that lists it.",
+\"hits\": [{\"list\", \"kind\", \"entry\", \"reason\"}, ...], one per list that lists it.
+A value an --allow list lists has \"allowed\": {\"list\", \"kind\", \"entry\", \"reason\"}.",
         after_help = "\
 Examples:
   mxlists check lists.mxl x@bad.monster x@good.monster 51.68.0.1 root@pop-os.localdomain
   mxlists check lists.mxl --list tld_bans,spam_recipients user@example.monster
+  mxlists check lists.mxl --list whitelist,ovh --allow whitelist 51.68.10.3
   mxlists check lists.mxl --all --json 'User@Sub.Bücher.Monster.'
   cut -f3 recipients.tsv | mxlists check lists.mxl > verdicts.tsv
   if mxlists check -q lists.mxl \"$sender\"; then echo listed; fi
@@ -223,6 +228,12 @@ pub struct CheckArgs {
     /// Consult only these lists (comma-separated or repeated), still in artifact order.
     #[arg(short, long, value_name = "LIST", value_delimiter = ',')]
     pub list: Vec<String>,
+
+    /// Allow lists (comma-separated or repeated): a value one of them lists is
+    /// not listed, whatever the other lists say (as `allow_lists` in `mxlists
+    /// serve`).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub allow: Vec<String>,
 
     /// Report every list that lists a value, not only the first.
     #[arg(short, long)]
