@@ -28,6 +28,7 @@ Examples:
   mxlists verify lists.mxl
   mxlists diff lists.mxl lists.new.mxl
   mxlists dump lists.mxl --manifest /tmp/lists-src
+  mxlists serve /etc/mxlists/serve.toml
 
 Run 'mxlists help <command>' for the details of one command.";
 
@@ -191,6 +192,34 @@ Examples:
 Exit status (as diff): 0 the artifacts hold the same lists, 1 they differ, 2 error."
     )]
     Diff(DiffArgs),
+
+    /// Serve an artifact over DNS (DNSBL/RHSBL) and to Postfix (socketmap, policy).
+    #[command(
+        long_about = "\
+Serve an artifact as DNS blocklist zones (DNSBL for IP addresses, RHSBL for
+names) over UDP and TCP, and to Postfix as socketmap tables and a policy
+delegation service, as the configuration file (TOML) says. Runs in the
+foreground (for systemd) until SIGTERM or SIGINT; logs one line per start,
+reload and failure on standard error.
+
+The artifact is followed: a file renamed over it is served within about a
+second. A replacement that cannot be opened, or lacks a list the configuration
+names, is logged and not swapped in; the server keeps answering from the file
+it has. SIGHUP reopens the artifact at once.
+
+Answers are those of `mxlists check --list LISTS --allow ALLOW_LISTS`: the same
+normalization, exclusions, most specific entry, list order, allow lists first.
+See docs/dns.md and docs/postfix.md.",
+        after_help = "\
+Examples:
+  mxlists serve /etc/mxlists/serve.toml
+  mxlists serve --check /etc/mxlists/serve.toml   # check the configuration and artifact, then exit
+
+Exit status: 0 stopped by a signal (or --check passed), 2 error at start: an
+invalid configuration (FILE:LINE:COLUMN: why), a missing or corrupt artifact, a
+list it does not hold, an address that cannot be listened on."
+    )]
+    Serve(ServeArgs),
 }
 
 /// Options of `mxlists build`.
@@ -289,6 +318,19 @@ pub struct DumpArgs {
     /// DIR is created if needed, and existing files of those names are replaced.
     #[arg(long, value_name = "DIR")]
     pub manifest: Option<PathBuf>,
+}
+
+/// Options of `mxlists serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The configuration file (TOML).
+    #[arg(value_name = "CONFIG")]
+    pub config: PathBuf,
+
+    /// Check the configuration, the artifact and every list named, then exit
+    /// without serving.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Options of `mxlists diff`.
