@@ -368,3 +368,114 @@ pub fn lists(version: u32) -> Vec<u8> {
         .unwrap();
     b.build().unwrap().bytes
 }
+
+/// What a DNS answer says, as a client library (hickory-proto) reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// The message id.
+    pub id: u16,
+    /// The response code, as printed (`NOERROR`, `NXDOMAIN`, ...).
+    pub rcode: String,
+    /// Whether TC is set.
+    pub truncated: bool,
+    /// The A records of the answer section.
+    pub a: Vec<std::net::Ipv4Addr>,
+    /// The TXT strings of the answer section, each record's strings joined.
+    pub txt: Vec<String>,
+    /// The serial of an SOA in the authority section.
+    pub soa_serial: Option<u32>,
+}
+
+/// Encodes a query for `name` of type `rtype` with `id`.
+pub fn query_bytes(id: u16, name: &str, rtype: hickory_proto::rr::RecordType) -> Vec<u8> {
+    use hickory_proto::op::{Message, MessageType, OpCode, Query};
+    use hickory_proto::rr::Name;
+    let mut m = Message::new(id, MessageType::Query, OpCode::Query);
+    m.add_query(Query::query(Name::from_ascii(name).expect("name"), rtype));
+    m.to_vec().expect("encode")
+}
+
+/// Decodes an answer.
+pub fn parse_reply(bytes: &[u8]) -> Result<Reply, String> {
+    use hickory_proto::op::Message;
+    use hickory_proto::rr::RData;
+    let m = Message::from_vec(bytes).map_err(|e| e.to_string())?;
+    let mut r = Reply {
+        id: m.metadata.id,
+        rcode: rcode_name(u16::from(m.metadata.response_code)),
+        truncated: m.metadata.truncation,
+        a: Vec::new(),
+        txt: Vec::new(),
+        soa_serial: None,
+    };
+    for rec in &m.answers {
+        match &rec.data {
+            RData::A(a) => r.a.push(a.0),
+            RData::TXT(t) => r.txt.push(
+                t.txt_data
+                    .iter()
+                    .map(|s| String::from_utf8_lossy(s).into_owned())
+                    .collect(),
+            ),
+            _ => {}
+        }
+    }
+    for rec in &m.authorities {
+        if let RData::SOA(soa) = &rec.data {
+            r.soa_serial = Some(soa.serial);
+        }
+    }
+    Ok(r)
+}
+
+/// Sends `query` over `socket` (connected to the server) and waits up to
+/// `timeout` for the answer with the same id.
+pub fn ask_udp(
+    socket: &std::net::UdpSocket,
+    query: &[u8],
+    timeout: Duration,
+) -> Result<Reply, String> {
+    let id = u16::from_be_bytes([query[0], query[1]]);
+    socket
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    socket.send(query).map_err(|e| e.to_string())?;
+    let mut buf = [0u8; 65535];
+    loop {
+        let n = socket
+            .recv(&mut buf)
+            .map_err(|e| format!("no answer: {e}"))?;
+        let r = parse_reply(&buf[..n])?;
+        if r.id == id {
+            return Ok(r);
+        }
+    }
+}
+
+/// Sends `query` over a TCP stream (two-byte length prefix) and reads the
+/// answer.
+pub fn ask_tcp(stream: &mut std::net::TcpStream, query: &[u8]) -> Result<Reply, String> {
+    use std::io::{Read, Write};
+    let mut framed = (query.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(query);
+    stream.write_all(&framed).map_err(|e| e.to_string())?;
+    let mut len = [0u8; 2];
+    stream.read_exact(&mut len).map_err(|e| e.to_string())?;
+    let mut buf = vec![0u8; u16::from_be_bytes(len) as usize];
+    stream.read_exact(&mut buf).map_err(|e| e.to_string())?;
+    parse_reply(&buf)
+}
+
+/// The name dig prints for a response code.
+pub fn rcode_name(code: u16) -> String {
+    match code {
+        0 => "NOERROR".into(),
+        1 => "FORMERR".into(),
+        2 => "SERVFAIL".into(),
+        3 => "NXDOMAIN".into(),
+        4 => "NOTIMP".into(),
+        5 => "REFUSED".into(),
+        16 => "BADVERS".into(),
+        n => format!("RCODE{n}"),
+    }
+}

@@ -111,7 +111,11 @@ fn bad_configurations_and_artifacts_stop_the_start() {
     // --check says the same, and OK for a good configuration.
     let good = write_config(d, CONFIG);
     let out = serve_to_end(&["--check".as_ref(), good.as_os_str()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(": OK, artifact "), "{text}");
 }
@@ -125,7 +129,10 @@ fn sigterm_and_sigint_stop_cleanly() {
         let status = s.stop_with(signal);
         assert_eq!(status.code(), Some(0), "{name}: {}", s.log());
         let log = s.log();
-        assert!(log.contains(&format!("mxlists serve: stopped ({name})")), "{log}");
+        assert!(
+            log.contains(&format!("mxlists serve: stopped ({name})")),
+            "{log}"
+        );
         assert_eq!(log.lines().count(), 2, "a start and a stop line: {log}");
     }
 }
@@ -145,7 +152,11 @@ fn the_artifact_is_followed_and_bad_replacements_are_kept_out() {
     let artifact = dir.path().join("lists.mxl");
     let s = Served::start(&write_config(dir.path(), CONFIG));
     let txt = || {
-        let a = dig(&dig_path, s.dns.unwrap(), &["5.1.68.51.bl.mxrbl.test", "TXT"]);
+        let a = dig(
+            &dig_path,
+            s.dns.unwrap(),
+            &["5.1.68.51.bl.mxrbl.test", "TXT"],
+        );
         a.data("TXT").join(" ")
     };
     assert_eq!(txt(), "\"OVH network\"");
