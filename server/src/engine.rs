@@ -3,7 +3,8 @@
 //! list names against each artifact it opens, and decides values with core's
 //! one decision rule ([`mxlists_core::Policy`], allow lists first).
 //!
-//! A front takes one [`Snapshot`] per request and answers entirely from it, so
+//! Every artifact is fully verified (every checksum and structure) before it
+//! is served. A front takes one [`Snapshot`] per request and answers entirely from it, so
 //! an answer never mixes two artifacts. A replacement is swapped in only when
 //! it opens, validates, and holds every list the configuration names, with the
 //! same kinds of values; otherwise the server keeps answering from the file it
@@ -224,9 +225,11 @@ impl Engine {
     /// Opens the artifact at `path` and resolves `specs` against it: an
     /// unreadable or corrupt artifact, or a list it does not hold, is an error.
     pub fn open(path: &Path, specs: Vec<ListsConfig>) -> Result<Engine, EngineError> {
-        // The engine looks at the path itself (`refresh`), never on a lookup.
+        // The engine looks at the path itself (`refresh`), never on a lookup,
+        // and checks every checksum and structure of each file before serving
+        // it: the cost is paid once per file, off the answering path.
         let never = Duration::from_secs(u64::from(u32::MAX));
-        let db = Db::open_with(path, Verify::Auto, never)
+        let db = Db::open_with(path, Verify::Full, never)
             .map_err(|e| EngineError(describe_open_error(path, &e)))?;
         let snapshot = Snapshot::resolve(db.current(), &specs)?;
         Ok(Engine {

@@ -479,3 +479,107 @@ pub fn rcode_name(code: u16) -> String {
         n => format!("RCODE{n}"),
     }
 }
+
+/// Postfix's `postmap`, unpacked by `tests/install-deps.sh` into
+/// `<target>/postfix` (Debian's postfix package conflicts with Exim and is
+/// never installed), with a minimal configuration directory.
+pub struct Postmap {
+    root: PathBuf,
+    conf: PathBuf,
+}
+
+/// What `postmap -q` said.
+#[derive(Debug)]
+pub struct PostmapOutput {
+    /// The exit status: 0 found, 1 not found or an error.
+    pub code: i32,
+    /// Standard output: the value found.
+    pub stdout: String,
+    /// Standard error: warnings and errors.
+    pub stderr: String,
+}
+
+impl Postmap {
+    /// `postmap` with its configuration in `conf_dir`, or `None` (after
+    /// [`skip_or_fail`]) when it is not unpacked.
+    pub fn new(conf_dir: &Path) -> Option<Postmap> {
+        let target = crate::target_dir()
+            .parent()
+            .expect("target dir")
+            .to_path_buf();
+        let root = target.join("postfix");
+        if !root.join("usr/sbin/postmap").exists() {
+            skip_or_fail(&format!(
+                "postmap ({} is absent: tests/install-deps.sh unpacks Postfix there)",
+                root.display()
+            ));
+            return None;
+        }
+        std::fs::create_dir_all(conf_dir).unwrap();
+        // The Debian package's users: Exim's, which exists where Exim does.
+        let owner = if Path::new("/etc/passwd").exists()
+            && std::fs::read_to_string("/etc/passwd")
+                .unwrap_or_default()
+                .contains("Debian-exim:")
+        {
+            "Debian-exim"
+        } else {
+            "nobody"
+        };
+        std::fs::write(
+            conf_dir.join("main.cf"),
+            format!("compatibility_level = 3.6\nmail_owner = {owner}\nsetgid_group = mail\n"),
+        )
+        .unwrap();
+        Some(Postmap {
+            root,
+            conf: conf_dir.to_path_buf(),
+        })
+    }
+
+    /// `postmap -q KEY TABLE`; `KEY` `-` reads keys from `input`.
+    pub fn query(&self, key: &str, table: &str, input: &str) -> PostmapOutput {
+        use std::io::Write;
+        let mut child = Command::new(self.root.join("usr/sbin/postmap"))
+            .env("LD_LIBRARY_PATH", self.root.join("usr/lib/postfix"))
+            .arg("-c")
+            .arg(&self.conf)
+            .args(["-q", key, table])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run postmap");
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_owned();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        PostmapOutput {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Overwrites, in the file at `path` and without replacing it, every
+/// occurrence of `marker` with 0xFF bytes: the in-place damage the docs warn
+/// against (a reader that maps the file sees it). Returns how many were found.
+pub fn damage_in_place(path: &Path, marker: &[u8]) -> usize {
+    use std::io::{Seek, SeekFrom, Write};
+    let bytes = std::fs::read(path).unwrap();
+    let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    let mut n = 0;
+    let mut at = 0;
+    while let Some(i) = bytes[at..].windows(marker.len()).position(|w| w == marker) {
+        f.seek(SeekFrom::Start((at + i) as u64)).unwrap();
+        f.write_all(&vec![0xff; marker.len()]).unwrap();
+        n += 1;
+        at += i + marker.len();
+    }
+    f.sync_all().unwrap();
+    n
+}
