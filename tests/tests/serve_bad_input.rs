@@ -151,7 +151,7 @@ fn malformed_packets_are_formerr_or_dropped() {
     missing[7] = 3;
     assert_eq!(c.send(&missing).as_deref(), Some("FORMERR"));
     // A name longer than 255 bytes (128 one-byte labels).
-    let many: Vec<&[u8]> = std::iter::repeat(b"a".as_slice()).take(128).collect();
+    let many: Vec<&[u8]> = std::iter::repeat_n(b"a".as_slice(), 128).collect();
     assert_eq!(c.send(&packet(9, RD, 1, &many)).as_deref(), Some("FORMERR"));
     // A label longer than 63 bytes.
     let long = [b"x".repeat(64)];
@@ -182,20 +182,20 @@ fn valid_but_odd_queries_get_dns_answers() {
     // The root (0 labels): outside every zone.
     assert_eq!(c.send(&packet(1, RD, 1, &[])).as_deref(), Some("REFUSED"));
     // 60 labels under an IP zone and a name zone: nothing there.
-    let mut labels: Vec<&[u8]> = std::iter::repeat(b"1".as_slice()).take(60).collect();
+    let mut labels: Vec<&[u8]> = std::iter::repeat_n(b"1".as_slice(), 60).collect();
     labels.extend([b"bl".as_slice(), b"mxrbl", b"test"]);
     assert_eq!(
         c.send(&packet(2, RD, 1, &labels)).as_deref(),
         Some("NXDOMAIN")
     );
-    let mut labels: Vec<&[u8]> = std::iter::repeat(b"a".as_slice()).take(60).collect();
+    let mut labels: Vec<&[u8]> = std::iter::repeat_n(b"a".as_slice(), 60).collect();
     labels.extend([b"dbl".as_slice(), b"mxrbl", b"test"]);
     assert_eq!(
         c.send(&packet(3, RD, 1, &labels)).as_deref(),
         Some("NXDOMAIN")
     );
     // ... and ending in a listed TLD: listed.
-    let mut labels: Vec<&[u8]> = std::iter::repeat(b"a".as_slice()).take(60).collect();
+    let mut labels: Vec<&[u8]> = std::iter::repeat_n(b"a".as_slice(), 60).collect();
     labels.extend([b"monster".as_slice(), b"dbl", b"mxrbl", b"test"]);
     assert_eq!(
         c.send(&packet(4, RD, 1, &labels)).as_deref(),
