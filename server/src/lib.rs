@@ -100,6 +100,11 @@ impl Prepared {
         })
     }
 
+    /// The DNS request handler, when zones are configured.
+    pub fn dns_handler(&self) -> Option<&DnsHandler> {
+        self.dns.as_ref()
+    }
+
     /// A one-line description of what is served.
     pub fn summary(&self) -> String {
         summary(&self.engine)

@@ -137,6 +137,11 @@ fn malformed_packets_are_formerr_or_dropped() {
     let mut past = header(5, RD, 1, 0, 0, 0);
     past.extend_from_slice(&[0xc0, 200, 0, 1, 0, 1]);
     assert_eq!(c.send(&past).as_deref(), Some("FORMERR"));
+    // A question whose name goes on in the header (a pointer to offset 2):
+    // it parses, but cannot be echoed in an answer: dropped.
+    let mut into_header = header(14, RD, 1, 0, 0, 0);
+    into_header.extend_from_slice(&[1, b'5', 2, b'b', b'l', 0xc0, 2, 0, 1, 0, 1]);
+    assert_eq!(c.send(&into_header), None);
     // No question, two questions.
     assert_eq!(
         c.send(&header(6, RD, 0, 0, 0, 0)).as_deref(),

@@ -16,16 +16,21 @@
 //! | EDNS version above 0 | BADVERS |
 //! | the artifact cannot be read | SERVFAIL (logged once per artifact) |
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use hickory_server::net::runtime::Time;
-use hickory_server::proto::op::{Edns, Header, HeaderCounts, Metadata, OpCode, ResponseCode};
+use hickory_server::net::xfer::Protocol;
+use hickory_server::proto::op::{
+    Edns, Header, HeaderCounts, MessageType, Metadata, OpCode, ResponseCode,
+};
 use hickory_server::proto::rr::rdata::{A, NS, SOA, TXT};
 use hickory_server::proto::rr::{DNSClass, Name, RData, Record, RecordType};
-use hickory_server::proto::serialize::binary::BinEncoder;
+use hickory_server::proto::serialize::binary::{
+    BinDecodable, BinDecoder, BinEncodable, BinEncoder,
+};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
-use hickory_server::zone_handler::MessageResponseBuilder;
+use hickory_server::zone_handler::{MessageResponseBuilder, Queries};
 
 use super::zone::{self, Target, ZoneKind};
 use crate::config::{DnsConfig, ZoneConfig};
@@ -102,6 +107,22 @@ impl DnsHandler {
         })
     }
 
+    /// Whether `request` can be answered at all. hickory echoes the question
+    /// section as it was received; a question written with compression
+    /// pointers would point at the wrong bytes in the answer, so such a
+    /// request (never sent by a real resolver) gets no answer.
+    pub fn answerable(request: &Request) -> bool {
+        let mut canonical = Vec::with_capacity(request.queries.as_bytes().len());
+        for q in request.queries.queries() {
+            let mut one = Vec::new();
+            if q.original().emit(&mut BinEncoder::new(&mut one)).is_err() {
+                return false;
+            }
+            canonical.extend_from_slice(&one);
+        }
+        canonical == request.queries.as_bytes()
+    }
+
     /// The answer to `request`.
     pub fn answer(&self, request: &Request) -> Answer {
         let mut metadata = Metadata::response_from_request(&request.metadata);
@@ -164,6 +185,34 @@ impl DnsHandler {
         };
         respond.fill(target, &mut out);
         out
+    }
+
+    /// What the server sends back for the message `bytes` from `src`, over
+    /// UDP or TCP, as hickory-server's socket loop handles it: nothing for
+    /// fewer than 12 bytes or a response; FORMERR for a message that does not
+    /// parse; otherwise [`DnsHandler::answer`], encoded. (For tests and
+    /// fuzzing: the server itself receives through hickory-server.)
+    pub fn respond_to_bytes(&self, bytes: &[u8], src: SocketAddr, udp: bool) -> Option<Vec<u8>> {
+        let header = Header::read(&mut BinDecoder::new(bytes)).ok()?;
+        let protocol = if udp { Protocol::Udp } else { Protocol::Tcp };
+        match Request::from_bytes(bytes.to_vec(), src, protocol) {
+            Ok(request)
+                if request.metadata.message_type == MessageType::Response
+                    || !Self::answerable(&request) =>
+            {
+                None
+            }
+            Ok(request) => Some(Self::encode(&request, &self.answer(&request), udp)),
+            Err(_) => {
+                let queries = Queries::read(&mut BinDecoder::new(&[]), 0).ok()?;
+                let response = MessageResponseBuilder::new(&queries, None)
+                    .error_msg(&header.metadata, ResponseCode::FormErr);
+                let mut out = Vec::with_capacity(12);
+                let mut encoder = BinEncoder::new(&mut out);
+                response.destructive_emit(&mut encoder).ok()?;
+                Some(out)
+            }
+        }
     }
 
     /// Encodes `answer` to `request` as `udp` or TCP would carry it: over UDP
@@ -362,6 +411,14 @@ impl RequestHandler for DnsHandler {
         request: &Request,
         mut response_handle: R,
     ) -> ResponseInfo {
+        if !Self::answerable(request) {
+            let mut metadata = Metadata::response_from_request(&request.metadata);
+            metadata.response_code = ResponseCode::FormErr;
+            return ResponseInfo::from(Header {
+                metadata,
+                counts: HeaderCounts::default(),
+            });
+        }
         let answer = self.answer(request);
         let mut builder = MessageResponseBuilder::from_message_request(request);
         if let Some(e) = &answer.edns {
