@@ -78,7 +78,7 @@ fuzz_target!(|data: &[u8]| {
     let handler = prepared().dns_handler().expect("zones");
     let src: SocketAddr = "127.0.0.1:5353".parse().unwrap();
     for udp in [true, false] {
-        let Some(bytes) = handler.respond_to_bytes(data, src, udp) else {
+        let Some(bytes) = handler.respond_to_bytes(data, src, udp, true) else {
             continue;
         };
         let m = Message::from_vec(&bytes)

@@ -153,7 +153,10 @@ impl Prepared {
                 addrs.join(" "),
                 zones.join(" ")
             ));
-            dns_server = Some(dns::server(handler, sockets, &config.allow));
+            dns_server = Some(
+                dns::DnsServer::start(handler, sockets, &config.allow)
+                    .map_err(|e| Error::Start(format!("cannot start the DNS front: {e}")))?,
+            );
         }
         let mut tasks = JoinSet::new();
         if let Some(pf) = &config.postfix {
@@ -198,8 +201,8 @@ impl Prepared {
             }
         };
         shutdown.cancel();
-        if let Some(mut s) = dns_server {
-            let _ = s.shutdown_gracefully().await;
+        if let Some(s) = dns_server {
+            s.stop().await;
         }
         while tasks.join_next().await.is_some() {}
         log::line(format_args!("stopped ({why})"));

@@ -125,28 +125,24 @@ impl DnsHandler {
 
     /// The answer to `request`.
     pub fn answer(&self, request: &Request) -> Answer {
-        let mut metadata = Metadata::response_from_request(&request.metadata);
-        let mut edns = request.edns.as_ref().map(|asked| {
-            let mut e = Edns::new();
-            e.set_max_payload(asked.max_payload().clamp(512, MAX_UDP_PAYLOAD));
-            e.set_version(0);
-            e
-        });
         let mut out = Answer {
-            metadata,
+            metadata: Metadata::response_from_request(&request.metadata),
             answers: Vec::new(),
             authorities: Vec::new(),
-            edns: None,
+            edns: request.edns.as_ref().map(|asked| {
+                let mut e = Edns::new();
+                e.set_max_payload(asked.max_payload().clamp(512, MAX_UDP_PAYLOAD));
+                e.set_version(0);
+                e
+            }),
         };
-        if let (Some(asked), Some(e)) = (&request.edns, edns.as_mut()) {
+        if let (Some(asked), Some(e)) = (&request.edns, out.edns.as_mut()) {
             if asked.version() > 0 {
                 e.set_rcode_high(ResponseCode::BADVERS.high());
                 out.metadata.response_code = ResponseCode::BADVERS;
-                out.edns = edns;
                 return out;
             }
         }
-        out.edns = edns;
         if request.metadata.op_code != OpCode::Query {
             out.metadata.response_code = ResponseCode::NotImp;
             return out;
@@ -172,9 +168,7 @@ impl DnsHandler {
             out.metadata.response_code = ResponseCode::Refused;
             return out;
         }
-        metadata = out.metadata;
-        metadata.authoritative = true;
-        out.metadata = metadata;
+        out.metadata.authoritative = true;
         let snapshot = self.engine.snapshot();
         let respond = Respond {
             zone,
@@ -188,11 +182,19 @@ impl DnsHandler {
     }
 
     /// What the server sends back for the message `bytes` from `src`, over
-    /// UDP or TCP, as hickory-server's socket loop handles it: nothing for
-    /// fewer than 12 bytes or a response; FORMERR for a message that does not
-    /// parse; otherwise [`DnsHandler::answer`], encoded. (For tests and
-    /// fuzzing: the server itself receives through hickory-server.)
-    pub fn respond_to_bytes(&self, bytes: &[u8], src: SocketAddr, udp: bool) -> Option<Vec<u8>> {
+    /// UDP or TCP: nothing for fewer than 12 bytes, a response, or a question
+    /// that cannot be echoed ([`DnsHandler::answerable`]); FORMERR for a
+    /// message that does not parse; REFUSED when the client is not
+    /// `allowed`; otherwise [`DnsHandler::answer`], encoded. hickory-proto
+    /// parses and encodes. The UDP loop ([`super::udp`]) answers with it, and
+    /// so do the fuzz target and tests; TCP goes through hickory-server.
+    pub fn respond_to_bytes(
+        &self,
+        bytes: &[u8],
+        src: SocketAddr,
+        udp: bool,
+        allowed: bool,
+    ) -> Option<Vec<u8>> {
         let header = Header::read(&mut BinDecoder::new(bytes)).ok()?;
         let protocol = if udp { Protocol::Udp } else { Protocol::Tcp };
         match Request::from_bytes(bytes.to_vec(), src, protocol) {
@@ -201,6 +203,15 @@ impl DnsHandler {
                     || !Self::answerable(&request) =>
             {
                 None
+            }
+            Ok(request) if !allowed => {
+                let response = MessageResponseBuilder::new(&request.queries, None)
+                    .error_msg(&request.metadata, ResponseCode::Refused);
+                let mut out = Vec::with_capacity(bytes.len());
+                response
+                    .destructive_emit(&mut BinEncoder::new(&mut out))
+                    .ok()?;
+                Some(out)
             }
             Ok(request) => Some(Self::encode(&request, &self.answer(&request), udp)),
             Err(_) => {
@@ -404,14 +415,18 @@ fn zone(z: &ZoneConfig, policy: PolicyId, snapshot: &Snapshot) -> Result<Zone, E
     })
 }
 
+/// The handler as hickory-server's TCP listeners call it.
+#[derive(Clone)]
+pub struct Shared(pub std::sync::Arc<DnsHandler>);
+
 #[async_trait::async_trait]
-impl RequestHandler for DnsHandler {
+impl RequestHandler for Shared {
     async fn handle_request<R: ResponseHandler, T: Time>(
         &self,
         request: &Request,
         mut response_handle: R,
     ) -> ResponseInfo {
-        if !Self::answerable(request) {
+        if !DnsHandler::answerable(request) {
             let mut metadata = Metadata::response_from_request(&request.metadata);
             metadata.response_code = ResponseCode::FormErr;
             return ResponseInfo::from(Header {
@@ -419,7 +434,7 @@ impl RequestHandler for DnsHandler {
                 counts: HeaderCounts::default(),
             });
         }
-        let answer = self.answer(request);
+        let answer = self.0.answer(request);
         let mut builder = MessageResponseBuilder::from_message_request(request);
         if let Some(e) = &answer.edns {
             builder.edns(e);

@@ -1,18 +1,23 @@
 //! The DNS front: DNSBL and RHSBL zones over UDP and TCP on every listen
-//! address, with hickory-server doing the wire format and the sockets.
+//! address. hickory-proto parses and encodes every message; hickory-server
+//! serves TCP; UDP datagrams are answered by worker threads ([`udp`]).
 
 pub mod handler;
+pub mod udp;
 pub mod zone;
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_server::Server;
 use ipnet::IpNet;
 use tokio::net::{TcpListener, UdpSocket};
 
-use handler::DnsHandler;
+use crate::listen::Acl;
+use handler::{DnsHandler, Shared};
 
 /// How long a TCP connection may stay without a request.
 pub const TCP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,32 +59,67 @@ pub async fn bind(addr: SocketAddr) -> io::Result<Bound> {
     Err(last.unwrap_or_else(|| io::ErrorKind::AddrInUse.into()))
 }
 
-/// A DNS server answering with `handler` on `sockets`. With `allow` set,
-/// other clients get REFUSED.
-pub fn server(handler: DnsHandler, sockets: Vec<Bound>, allow: &[IpNet]) -> Server<DnsHandler> {
-    let mut server = if allow.is_empty() {
-        Server::new(handler)
-    } else {
-        // hickory decides each address family on its own: deny each family
-        // as a whole, and let the allowed networks (more specific) win.
-        let mut deny = Vec::new();
-        if !allow
-            .iter()
-            .any(|n| matches!(n, IpNet::V4(v4) if v4.prefix_len() == 0))
-        {
-            deny.push("0.0.0.0/0".parse().expect("net"));
+/// A DNS server answering with `handler`: hickory-server on the TCP
+/// listeners, the worker threads of [`udp`] on the UDP sockets. With `allow`
+/// set, other clients get REFUSED.
+pub struct DnsServer {
+    tcp: Server<Shared>,
+    udp: Vec<std::thread::JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl DnsServer {
+    /// Starts answering on `sockets`.
+    pub fn start(handler: DnsHandler, sockets: Vec<Bound>, allow: &[IpNet]) -> io::Result<Self> {
+        let handler = Arc::new(handler);
+        let mut tcp = if allow.is_empty() {
+            Server::new(Shared(handler.clone()))
+        } else {
+            // hickory decides each address family on its own: deny each
+            // family as a whole, and let the allowed networks (more specific)
+            // win.
+            let mut deny = Vec::new();
+            if !allow
+                .iter()
+                .any(|n| matches!(n, IpNet::V4(v4) if v4.prefix_len() == 0))
+            {
+                deny.push("0.0.0.0/0".parse().expect("net"));
+            }
+            if !allow
+                .iter()
+                .any(|n| matches!(n, IpNet::V6(v6) if v6.prefix_len() == 0))
+            {
+                deny.push("::/0".parse().expect("net"));
+            }
+            Server::with_access(Shared(handler.clone()), deny, allow.iter().copied())
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let mut udp = Vec::new();
+        for b in sockets {
+            tcp.register_listener(b.tcp, TCP_TIMEOUT, TCP_RESPONSE_BUFFER);
+            let socket = b.udp.into_std()?;
+            udp.extend(udp::spawn(
+                socket,
+                handler.clone(),
+                Acl::new(allow),
+                threads,
+                stop.clone(),
+            )?);
         }
-        if !allow
-            .iter()
-            .any(|n| matches!(n, IpNet::V6(v6) if v6.prefix_len() == 0))
-        {
-            deny.push("::/0".parse().expect("net"));
-        }
-        Server::with_access(handler, deny, allow.iter().copied())
-    };
-    for b in sockets {
-        server.register_socket(b.udp);
-        server.register_listener(b.tcp, TCP_TIMEOUT, TCP_RESPONSE_BUFFER);
+        Ok(DnsServer { tcp, udp, stop })
     }
-    server
+
+    /// Stops answering and waits for the workers.
+    pub async fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.tcp.shutdown_gracefully().await;
+        let workers = std::mem::take(&mut self.udp);
+        let _ = tokio::task::spawn_blocking(move || {
+            for w in workers {
+                let _ = w.join();
+            }
+        })
+        .await;
+    }
 }
