@@ -16,7 +16,9 @@
 # means the domain and its subdomains as in mxlists). Query mix, all type A,
 # 60,000 names looped: 40% IPv4 (half hits), 30% IPv6 (half hits), 30% names
 # (a third hits). dnsperf keeps 100 queries outstanding; when a run loses
-# queries it is repeated with a rate limit 10% lower until none is lost.
+# queries it is repeated with a rate limit 10% lower until none is lost. Both
+# servers run at once and are measured in turns, ROUNDS times (default 3):
+# the machine's load changes between runs, the median is reported.
 # Needs dnsperf, rbldnsd, taskset and a Rust toolchain; files live under
 # target/bench-data/dns-IP_ENTRIES/. NO_BUILD=1 uses the binaries built.
 set -euo pipefail
@@ -127,10 +129,20 @@ measure() {
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# mxlists serve
+# Both servers up at once (the idle one takes no CPU), measured in turns.
 taskset -c "$SERVER_CPU" "$MXLISTS" serve serve.toml 2> serve.log &
 mx_pid=$!
-trap 'kill $mx_pid 2>/dev/null || true' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+t0=$(date +%s.%N)
+taskset -c "$SERVER_CPU" rbldnsd -n -u nobody -b "127.0.0.1/$port" -w "$DIR" \
+    bl.test:ip4trie:v4.rbl bl.test:ip6trie:v6.rbl dbl.test:dnset:names.rbl 2> rbldnsd.log &
+rb_pid=$!
+trap 'kill $mx_pid $rb_pid 2>/dev/null || true' EXIT
+for _ in $(seq 600); do
+    dig -p "$port" @127.0.0.1 bl.test SOA +tries=1 +time=1 2>/dev/null | grep -q 'status:' && break
+    sleep 0.1
+done
+t1=$(date +%s.%N)
 for _ in $(seq 300); do
     grep -q 'started:' serve.log 2>/dev/null && break
     sleep 0.1
@@ -138,30 +150,22 @@ done
 mx_port=$(grep -o 'dns 127.0.0.1:[0-9]*' serve.log | cut -d: -f2)
 [ -n "$mx_port" ] || { cat serve.log >&2; exit 1; }
 mx_start_rss=$(rss $mx_pid)
-read -r mx_qps mx_lost < <(measure "$mx_port")
+rb_start_rss=$(rss $rb_pid)
+mx_runs=() rb_runs=() mx_lost=0 rb_lost=0
+for round in $(seq "${ROUNDS:-3}"); do
+    read -r q l < <(measure "$mx_port"); mx_runs+=("$q"); mx_lost=$((mx_lost + l))
+    read -r q l < <(measure "$port"); rb_runs+=("$q"); rb_lost=$((rb_lost + l))
+    echo "round $round: mxlists ${mx_runs[-1]}/s, rbldnsd ${rb_runs[-1]}/s" >&2
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+mx_qps=$(median "${mx_runs[@]}")
+rb_qps=$(median "${rb_runs[@]}")
 mx_rss=$(rss $mx_pid)
 mx_file=$(awk '/^RssFile/ {print $2}' "/proc/$mx_pid/status")
 mx_anon=$(awk '/^RssAnon/ {print $2}' "/proc/$mx_pid/status")
-kill $mx_pid
-wait $mx_pid 2>/dev/null || true
-
-# rbldnsd
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-t0=$(date +%s.%N)
-taskset -c "$SERVER_CPU" rbldnsd -n -u nobody -b "127.0.0.1/$port" -w "$DIR" \
-    bl.test:ip4trie:v4.rbl bl.test:ip6trie:v6.rbl dbl.test:dnset:names.rbl 2> rbldnsd.log &
-rb_pid=$!
-trap 'kill $rb_pid 2>/dev/null || true' EXIT
-for _ in $(seq 600); do
-    dig -p "$port" @127.0.0.1 bl.test SOA +tries=1 +time=1 2>/dev/null | grep -q 'status:' && break
-    sleep 0.1
-done
-t1=$(date +%s.%N)
-rb_start_rss=$(rss $rb_pid)
-read -r rb_qps rb_lost < <(measure "$port")
 rb_rss=$(rss $rb_pid)
-kill $rb_pid
-wait $rb_pid 2>/dev/null || true
+kill $mx_pid $rb_pid
+wait $mx_pid $rb_pid 2>/dev/null || true
 trap - EXIT
 
 size=$(stat -c %s lists.mxl)
@@ -172,8 +176,8 @@ artifact $((size / 1024)) KiB. Queries: $(wc -l < queries.txt) names looped for 
 Server on CPU $SERVER_CPU, dnsperf on CPU $CLIENT_CPU; load before the run: $load.
 rbldnsd loaded its data in $(printf '%.1f' "$(echo "$t1 - $t0" | bc)") s.
 
-| server | queries/s at zero loss | lost | RSS after start | RSS after the load |
+| server | queries/s at zero loss (median; each round) | lost | RSS after start | RSS after the load |
 |---|---:|---:|---:|---:|
-| mxlists serve | $mx_qps | $mx_lost | $((mx_start_rss / 1024)) MiB | $((mx_rss / 1024)) MiB ($((mx_anon / 1024)) MiB anonymous, $((mx_file / 1024)) MiB of the mapped artifact) |
-| rbldnsd | $rb_qps | $rb_lost | $((rb_start_rss / 1024)) MiB | $((rb_rss / 1024)) MiB |
+| mxlists serve | $mx_qps (${mx_runs[*]}) | $mx_lost | $((mx_start_rss / 1024)) MiB | $((mx_rss / 1024)) MiB ($((mx_anon / 1024)) MiB anonymous, $((mx_file / 1024)) MiB file-backed: the mapped artifact and the binary) |
+| rbldnsd | $rb_qps (${rb_runs[*]}) | $rb_lost | $((rb_start_rss / 1024)) MiB | $((rb_rss / 1024)) MiB |
 EOF
