@@ -109,10 +109,10 @@ CPU $CLIENT_CPU; load before the run: $load.
 |---|---:|---:|
 | socketmap, 1 persistent connection | $(run socketmap "$sm" rcpt 1 0) |
 | socketmap, 8 persistent connections | $(run socketmap "$sm" rcpt 8 0) |
-| socketmap, 8 at once, a new connection per request | $(run socketmap "$sm" rcpt 8 1) |
 | policy, 1 persistent connection | $(run policy "$po" recipient 1 0) |
 | policy, 8 persistent connections | $(run policy "$po" recipient 8 0) |
-| policy, 8 at once, a new connection per request | $(run policy "$po" recipient 8 1) |
 | \`postmap -q - socketmap:inet:...:rcpt\` (Postfix's client, 1 connection) | $(postmap_rate "socketmap:inet:$sm:rcpt") |
 | \`postmap -q - cdb:table\` (the same list as a cdb file) | $(postmap_rate cdb:table) |
+| socketmap, 8 at once, a new connection per request | $(run socketmap "$sm" rcpt 8 1) |
+| policy, 8 at once, a new connection per request | $(run policy "$po" recipient 8 1) |
 EOF
