@@ -228,8 +228,7 @@ impl DnsHandler {
 
     /// Encodes `answer` to `request` as `udp` or TCP would carry it: over UDP
     /// at most 512 bytes, or the EDNS size, with TC set when records were left
-    /// out. (The server sends through hickory's response handle; this is the
-    /// same encoding, for tests and fuzzing.)
+    /// out; SERVFAIL when the answer cannot be encoded.
     pub fn encode(request: &Request, answer: &Answer, udp: bool) -> Vec<u8> {
         let builder = MessageResponseBuilder::new(&request.queries, answer.edns.as_ref());
         let response = builder.build(
@@ -246,9 +245,19 @@ impl DnsHandler {
             (Some(e), true) => e.max_payload(),
             (None, true) => 512,
         });
-        if response.destructive_emit(&mut encoder).is_err() {
-            bytes.clear();
+        if response.destructive_emit(&mut encoder).is_ok() {
+            return bytes;
         }
+        // An answer that cannot be encoded: SERVFAIL, header only, as
+        // hickory-server does.
+        bytes.clear();
+        let mut metadata = answer.metadata;
+        metadata.response_code = ResponseCode::ServFail;
+        let header = Header {
+            metadata,
+            counts: HeaderCounts::default(),
+        };
+        let _ = header.emit(&mut BinEncoder::new(&mut bytes));
         bytes
     }
 }
