@@ -76,6 +76,8 @@ pub struct Prepared {
     config: Config,
     engine: Arc<Engine>,
     dns: Option<DnsHandler>,
+    socketmap: Option<Arc<Socketmap>>,
+    policy: Option<Arc<PolicyService>>,
 }
 
 impl Prepared {
@@ -93,16 +95,42 @@ impl Prepared {
             ),
             None => None,
         };
+        // The list sets are numbered zones first, then tables, then rules.
+        let zones = config.dns.as_ref().map_or(0, |d| d.zones.len());
+        let (socketmap, policy) = match &config.postfix {
+            Some(pf) => (
+                pf.socketmap
+                    .as_ref()
+                    .map(|_| Arc::new(Socketmap::new(&pf.maps, engine.clone(), zones))),
+                pf.policy.as_ref().map(|_| {
+                    let first = zones + pf.maps.len();
+                    Arc::new(PolicyService::new(&pf.rules, engine.clone(), first))
+                }),
+            ),
+            None => (None, None),
+        };
         Ok(Prepared {
             config,
             engine,
             dns,
+            socketmap,
+            policy,
         })
     }
 
     /// The DNS request handler, when zones are configured.
     pub fn dns_handler(&self) -> Option<&DnsHandler> {
         self.dns.as_ref()
+    }
+
+    /// The socketmap tables, when configured.
+    pub fn socketmap(&self) -> Option<&Socketmap> {
+        self.socketmap.as_deref()
+    }
+
+    /// The policy service, when configured.
+    pub fn policy(&self) -> Option<&PolicyService> {
+        self.policy.as_deref()
     }
 
     /// A one-line description of what is served.
@@ -125,6 +153,8 @@ impl Prepared {
             config,
             engine,
             dns,
+            socketmap,
+            policy,
         } = self;
         let summary = summary(&engine);
         let signal_error = |e: std::io::Error| Error::Start(format!("cannot handle signals: {e}"));
@@ -160,30 +190,23 @@ impl Prepared {
         }
         let mut tasks = JoinSet::new();
         if let Some(pf) = &config.postfix {
-            let zones = config.dns.as_ref().map_or(0, |d| d.zones.len());
             let acl = Acl::new(&config.allow);
-            if let Some(ep) = &pf.socketmap {
+            for (ep, service, what) in [
+                (&pf.socketmap, socketmap.map(Front::Socketmap), "socketmap"),
+                (&pf.policy, policy.map(Front::Policy), "policy"),
+            ] {
+                let (Some(ep), Some(service)) = (ep, service) else {
+                    continue;
+                };
                 let l = Listener::bind(ep)
                     .await
                     .map_err(|e| Error::Start(format!("cannot listen on {ep}: {e}")))?;
-                fronts.push(format!("socketmap {}", l.endpoint()));
-                let service = Arc::new(Socketmap::new(&pf.maps, engine.clone(), zones));
-                tasks.spawn(l.run(
-                    "socketmap",
-                    service,
-                    pf.limits,
-                    acl.clone(),
-                    shutdown.clone(),
-                ));
-            }
-            if let Some(ep) = &pf.policy {
-                let l = Listener::bind(ep)
-                    .await
-                    .map_err(|e| Error::Start(format!("cannot listen on {ep}: {e}")))?;
-                fronts.push(format!("policy {}", l.endpoint()));
-                let first = zones + pf.maps.len();
-                let service = Arc::new(PolicyService::new(&pf.rules, engine.clone(), first));
-                tasks.spawn(l.run("policy", service, pf.limits, acl, shutdown.clone()));
+                fronts.push(format!("{what} {}", l.endpoint()));
+                let (limits, acl, stop) = (pf.limits, acl.clone(), shutdown.clone());
+                match service {
+                    Front::Socketmap(s) => tasks.spawn(l.run(what, s, limits, acl, stop)),
+                    Front::Policy(p) => tasks.spawn(l.run(what, p, limits, acl, stop)),
+                };
             }
         }
         tasks.spawn(follow(engine.clone(), shutdown.clone()));
@@ -208,6 +231,12 @@ impl Prepared {
         log::line(format_args!("stopped ({why})"));
         Ok(())
     }
+}
+
+/// A Postfix front to listen for.
+enum Front {
+    Socketmap(Arc<Socketmap>),
+    Policy(Arc<PolicyService>),
 }
 
 /// Serves the configuration at `path` in the foreground until SIGTERM or
