@@ -10,7 +10,11 @@
 #   benches/postfix/compare.sh [ADDRESSES] [REQUESTS]
 #
 # ADDRESSES  StopForumSpam-like addresses in the list (default 1000000)
-# REQUESTS   requests per measurement (default 200000; postmap reads 100000)
+# REQUESTS   requests per measurement (default 100000; postmap reads 100000)
+#
+# Each mxlists-serve-load row runs ROUNDS times (default 3) and shows the
+# median and every run: a single connection waits for each reply, so its rate
+# follows how soon each side gets its core back on a shared machine.
 #
 # The cdb table answers exact keys only; the socketmap answers as mxlists
 # does (normalization, the address's domain, parents and TLD): the same hits
@@ -20,7 +24,7 @@
 set -euo pipefail
 
 SIZE=${1:-1000000}
-REQUESTS=${2:-200000}
+REQUESTS=${2:-100000}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$TARGET/release
@@ -86,10 +90,16 @@ done
 sm=$(grep -o 'socketmap 127.0.0.1:[0-9]*' serve.log | cut -d' ' -f2)
 po=$(grep -o 'policy 127.0.0.1:[0-9]*' serve.log | cut -d' ' -f2)
 
+# mxlists-serve-load, ROUNDS times (default 3): "median (each) | hits".
 run() { # protocol addr name connections per_connection
-    taskset -c "$CLIENT_CPU" "$BIN/mxlists-serve-load" "$1" "$2" keys.txt --name "$3" \
-        --connections "$4" --per-connection "$5" --requests "$REQUESTS" |
-        awk '{printf "%d | %d", $6, $8}'
+    local rates=() hits=0 out
+    for _ in $(seq "${ROUNDS:-3}"); do
+        out=$(taskset -c "$CLIENT_CPU" "$BIN/mxlists-serve-load" "$1" "$2" keys.txt --name "$3" \
+            --connections "$4" --per-connection "$5" --requests "$REQUESTS")
+        rates+=("$(awk '{print int($6)}' <<<"$out")")
+        hits=$(awk '{print $8}' <<<"$out")
+    done
+    printf '%s (%s) | %s' "$(printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" "${rates[*]}" "$hits"
 }
 # postmap -q - TABLE < keys: keys per second and how many were found.
 postmap_rate() {
@@ -105,7 +115,7 @@ Data: $SIZE addresses in one email list; 100,000 query keys (half listed,
 looped for $REQUESTS requests per row). Server on CPU $SERVER_CPU, clients on
 CPU $CLIENT_CPU; load before the run: $load.
 
-| client | requests/s | hits |
+| client | requests/s: median (runs) | hits of the last run |
 |---|---:|---:|
 | socketmap, 1 persistent connection | $(run socketmap "$sm" rcpt 1 0) |
 | socketmap, 8 persistent connections | $(run socketmap "$sm" rcpt 8 0) |
