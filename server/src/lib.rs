@@ -10,8 +10,9 @@
 //!
 //! - [`config`]: the TOML configuration, checked with file:line:column errors;
 //! - [`engine`]: follows the artifact's path and decides values;
-//! - [`dns`]: zones ([`dns::zone`]) and the request handler ([`dns::handler`])
-//!   on hickory-server;
+//! - [`dns`]: zones ([`dns::zone`]), the request handler ([`dns::handler`]),
+//!   UDP worker threads ([`dns::udp`]) and hickory-server for TCP; every
+//!   message is parsed and encoded by hickory-proto;
 //! - [`postfix`]: socketmap tables and the policy service;
 //! - [`listen`]: bounded listeners for the Postfix fronts;
 //! - [`template`]: the `{list}`/`{entry}`/`{reason}`/`{value}`/`$` templates.
