@@ -18,6 +18,7 @@
 //! - [`template`]: the `{list}`/`{entry}`/`{reason}`/`{value}`/`$` templates.
 //!
 //! [`run`] serves a configuration in the foreground until SIGTERM or SIGINT.
+#![forbid(unsafe_code)]
 
 pub mod config;
 pub mod dns;
