@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Write};
 
 use mxlists_core::normalize::{self, Invalid, Value};
 use mxlists_core::sources::{read_line, MAX_LINE};
-use mxlists_core::{Artifact, Hit, Outcome, Selection};
+use mxlists_core::{Artifact, Decision, Hit, Policy, Selection};
 use serde::Serialize;
 
 use crate::args::CheckArgs;
@@ -16,10 +16,17 @@ use crate::output::field;
 pub fn run(args: &CheckArgs) -> Status {
     let artifact = super::open(&args.artifact)?;
     let selection = super::selection(&artifact, &args.artifact, &args.list)?;
+    // Allow lists: none unless named (then by the same selection rule).
+    let allow = if args.allow.is_empty() {
+        Selection::none()
+    } else {
+        super::selection(&artifact, &args.artifact, &args.allow)?
+    };
+    let policy = Policy::new(&artifact, &selection, &allow);
     let stdout = io::stdout();
     let mut checker = Checker {
         artifact: &artifact,
-        selection,
+        policy,
         all: args.all,
         json: args.json,
         quiet: args.quiet,
@@ -71,7 +78,7 @@ fn strip_line_end(line: &[u8]) -> &[u8] {
 /// Looks values up and prints their verdicts.
 struct Checker<'a, W: Write> {
     artifact: &'a Artifact,
-    selection: Selection,
+    policy: Policy,
     all: bool,
     json: bool,
     quiet: bool,
@@ -113,6 +120,8 @@ struct JsonVerdict<'a> {
     invalid: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hits: Option<Vec<JsonHit<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allowed: Option<JsonHit<'a>>,
 }
 
 impl<W: Write> Checker<'_, W> {
@@ -134,17 +143,19 @@ impl<W: Write> Checker<'_, W> {
             Ok(value) => value,
             Err(invalid) => return self.print_invalid(&text, &invalid),
         };
-        let hits = if self.all {
-            self.artifact.check_all_value(&value, &self.selection)
-        } else {
-            self.artifact
-                .check_value(&value, &self.selection)
-                .map(|outcome| match outcome {
-                    Outcome::Listed(hit) => vec![hit],
-                    _ => Vec::new(),
-                })
+        let decision = self
+            .artifact
+            .decide_value(&value, &self.policy)
+            .map_err(|e| Failure::about(self.artifact_path(), e))?;
+        let hits = match decision {
+            Decision::Allowed(hit) => return self.print_allowed(&text, &value, &hit),
+            Decision::Listed(hit) if !self.all => vec![hit],
+            Decision::Listed(_) => self
+                .artifact
+                .check_all_value(&value, self.policy.lists())
+                .map_err(|e| Failure::about(self.artifact_path(), e))?,
+            Decision::NotListed | Decision::Invalid(_) => Vec::new(),
         };
-        let hits = hits.map_err(|e| Failure::about(self.artifact_path(), e))?;
         self.any_listed |= !hits.is_empty();
         self.print_hits(&text, &value, &hits)
     }
@@ -183,6 +194,7 @@ impl<W: Write> Checker<'_, W> {
                 reason: first.map(|h| h.reason.as_str()),
                 invalid: None,
                 hits: self.all.then(|| hits.iter().map(JsonHit::of).collect()),
+                allowed: None,
             };
             self.write_json(&verdict)
         } else if hits.is_empty() {
@@ -192,6 +204,30 @@ impl<W: Write> Checker<'_, W> {
                 self.write_line(&[text, &hit.list, &hit.entry, &hit.reason])?;
             }
             Ok(())
+        }
+    }
+
+    /// Prints the verdict for a value an allow list lists: not listed.
+    fn print_allowed(&mut self, text: &str, value: &Value, hit: &Hit) -> Result<(), Failure> {
+        if self.quiet {
+            Ok(())
+        } else if self.json {
+            let verdict = JsonVerdict {
+                value: text,
+                normalized: Some(value.to_string()),
+                listed: false,
+                list: None,
+                kind: None,
+                entry: None,
+                reason: None,
+                invalid: None,
+                hits: self.all.then(Vec::new),
+                allowed: Some(JsonHit::of(hit)),
+            };
+            self.write_json(&verdict)
+        } else {
+            let why = format!("allowed by {}: {}", hit.list, hit.entry);
+            self.write_line(&[text, "-", &why])
         }
     }
 
@@ -209,6 +245,7 @@ impl<W: Write> Checker<'_, W> {
                 reason: None,
                 invalid: Some(&invalid.message),
                 hits: self.all.then(Vec::new),
+                allowed: None,
             };
             self.write_json(&verdict)
         } else {
