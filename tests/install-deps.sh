@@ -52,17 +52,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
     as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Postfix's postmap, unpacked (never installed: it would replace Exim).
+# Postfix's postmap and its cdb table plugin, unpacked (never installed: it
+# would replace Exim). The cdb plugin serves the Postfix benchmark.
 postfix_dir="$target/postfix"
-if [ ! -x "$postfix_dir/usr/sbin/postmap" ]; then
+if [ ! -x "$postfix_dir/usr/sbin/postmap" ] || [ ! -f "$postfix_dir/usr/lib/postfix/postfix-cdb.so" ]; then
     step "Postfix tools unpacked into $postfix_dir"
     tmp="$(mktemp -d)"
-    (cd "$tmp" && apt-get download postfix >/dev/null 2>&1) || {
+    (cd "$tmp" && apt-get download postfix postfix-cdb >/dev/null 2>&1) || {
         as_root apt-get update -qq
-        (cd "$tmp" && apt-get download postfix >/dev/null)
+        (cd "$tmp" && apt-get download postfix postfix-cdb >/dev/null)
     }
     mkdir -p "$postfix_dir"
     dpkg-deb -x "$tmp"/postfix_*.deb "$postfix_dir"
+    dpkg-deb -x "$tmp"/postfix-cdb_*.deb "$postfix_dir"
     rm -rf "$tmp"
 fi
 

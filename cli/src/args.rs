@@ -28,6 +28,7 @@ Examples:
   mxlists verify lists.mxl
   mxlists diff lists.mxl lists.new.mxl
   mxlists dump lists.mxl --manifest /tmp/lists-src
+  mxlists serve /etc/mxlists/serve.toml
 
 Run 'mxlists help <command>' for the details of one command.";
 
@@ -102,12 +103,15 @@ IP ('[1.2.3.4]' and '::ffff:1.2.3.4' are accepted), anything else is a domain.
 lists.
 
 Lists are consulted in the order the manifest declares them; the first list that
-lists the value answers (with --all, every list that does).
+lists the value answers (with --all, every list that does). With --allow, a value
+that one of the allow lists lists is not listed, whatever the other lists say:
+the rule of `allow_lists` in `mxlists serve`, so that check answers as the server.
 
 Output, one line per value, fields separated by a TAB:
   VALUE  LIST  ENTRY  REASON      listed: the list, the entry that matched, its reason
   VALUE  -                        not listed
   VALUE  -  invalid: WHY          not an address, domain or IP (not an error)
+  VALUE  -  allowed by LIST: ENTRY  not listed: an --allow list lists it
 With --all, one line per hit (a value no list lists still prints 'VALUE  -').
 For a known_tlds list, ENTRY is the TLD that is not known.
 
@@ -116,11 +120,13 @@ With --json, one JSON object per value and line:
    \"entry\":..., \"reason\":...}
 list/kind/entry/reason are null when not listed; an invalid value has
 \"invalid\": \"why\" (and \"normalized\": null); --all adds
-\"hits\": [{\"list\", \"kind\", \"entry\", \"reason\"}, ...], one per list that lists it.",
+\"hits\": [{\"list\", \"kind\", \"entry\", \"reason\"}, ...], one per list that lists it.
+A value an --allow list lists has \"allowed\": {\"list\", \"kind\", \"entry\", \"reason\"}.",
         after_help = "\
 Examples:
   mxlists check lists.mxl x@bad.monster x@good.monster 51.68.0.1 root@pop-os.localdomain
   mxlists check lists.mxl --list tld_bans,spam_recipients user@example.monster
+  mxlists check lists.mxl --list whitelist,ovh --allow whitelist 51.68.10.3
   mxlists check lists.mxl --all --json 'User@Sub.Bücher.Monster.'
   cut -f3 recipients.tsv | mxlists check lists.mxl > verdicts.tsv
   if mxlists check -q lists.mxl \"$sender\"; then echo listed; fi
@@ -196,6 +202,34 @@ Examples:
 Exit status (as diff): 0 the artifacts hold the same lists, 1 they differ, 2 error."
     )]
     Diff(DiffArgs),
+
+    /// Serve an artifact over DNS (DNSBL/RHSBL) and to Postfix (socketmap, policy).
+    #[command(
+        long_about = "\
+Serve an artifact as DNS blocklist zones (DNSBL for IP addresses, RHSBL for
+names) over UDP and TCP, and to Postfix as socketmap tables and a policy
+delegation service, as the configuration file (TOML) says. Runs in the
+foreground (for systemd) until SIGTERM or SIGINT; logs one line per start,
+reload and failure on standard error.
+
+The artifact is followed: a file renamed over it is served within about a
+second. A replacement that cannot be opened, or lacks a list the configuration
+names, is logged and not swapped in; the server keeps answering from the file
+it has. SIGHUP reopens the artifact at once.
+
+Answers are those of `mxlists check --list LISTS --allow ALLOW_LISTS`: the same
+normalization, exclusions, most specific entry, list order, allow lists first.
+See docs/dns.md and docs/postfix.md.",
+        after_help = "\
+Examples:
+  mxlists serve /etc/mxlists/serve.toml
+  mxlists serve --check /etc/mxlists/serve.toml   # check the configuration and artifact, then exit
+
+Exit status: 0 stopped by a signal (or --check passed), 2 error at start: an
+invalid configuration (FILE:LINE:COLUMN: why), a missing or corrupt artifact, a
+list it does not hold, an address that cannot be listened on."
+    )]
+    Serve(ServeArgs),
 }
 
 /// Options of `mxlists build`.
@@ -244,6 +278,12 @@ pub struct CheckArgs {
     /// list), still in artifact order.
     #[arg(short, long, value_name = "LIST")]
     pub list: Vec<String>,
+
+    /// Allow lists (comma-separated or repeated): a value one of them lists is
+    /// not listed, whatever the other lists say (as `allow_lists` in `mxlists
+    /// serve`).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub allow: Vec<String>,
 
     /// Report every list that lists a value, not only the first.
     #[arg(short, long)]
@@ -304,6 +344,19 @@ pub struct DumpArgs {
     /// With --manifest: replace the files of DIR that the dump writes.
     #[arg(long, requires = "manifest")]
     pub force: bool,
+}
+
+/// Options of `mxlists serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The configuration file (TOML).
+    #[arg(value_name = "CONFIG")]
+    pub config: PathBuf,
+
+    /// Check the configuration, the artifact and every list named, then exit
+    /// without serving.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Options of `mxlists diff`.

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::run(a),
         Command::Dump(a) => cmd::dump::run(a),
         Command::Diff(a) => cmd::diff::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -338,6 +338,30 @@ impl Artifact {
         }))
     }
 
+    /// The first hit (in list order) among the lists of `group`, and the
+    /// first among the other selected lists, in one lookup.
+    pub(crate) fn first_in_each<'a>(
+        &'a self,
+        query: &'a Query,
+        sel: &Selection,
+        group: &Selection,
+    ) -> Result<[Option<HitRef<'a>>; 2]> {
+        let mut first: [Option<RawHit>; 2] = [None, None];
+        self.raw_hits(query, sel, &mut |h| {
+            let slot = &mut first[usize::from(!group.contains(h.list as usize))];
+            if slot.is_none_or(|f| h.list < f.list) {
+                *slot = Some(h);
+            }
+        })?;
+        Ok(first.map(|f| {
+            f.map(|raw| HitRef {
+                art: self,
+                query,
+                raw,
+            })
+        }))
+    }
+
     /// Every hit for a query over the selected lists, in list order, appended
     /// to `out`.
     pub fn find_all<'a>(
@@ -465,15 +489,15 @@ impl Artifact {
         let mut decided = Selection::none();
         if let (Some((n, hash)), Some(d)) = (address, whole.and_then(|r| r.id)) {
             if let Some(b) = self.addresses().find(&code[..n], hash, d)? {
-                self.decide(b, EntryRef::Address, false, true, sel, &mut decided, emit)?;
+                self.decide_block(b, EntryRef::Address, false, true, sel, &mut decided, emit)?;
             }
         }
         let tld_at = domain_at + starts[levels - 1] as usize;
-        for level in 0..levels {
+        for (level, &at) in starts[..levels].iter().enumerate() {
             if level > 0 && decided.len() >= open {
                 break;
             }
-            let at = starts[level] as usize;
+            let at = at as usize;
             let rec = if level == 0 {
                 whole
             } else if table.count == 0 {
@@ -490,7 +514,7 @@ impl Artifact {
                     at: (domain_at + at) as u16,
                     form: NameForm::Domain,
                 };
-                self.decide(b, entry, level > 0, false, sel, &mut decided, emit)?;
+                self.decide_block(b, entry, level > 0, false, sel, &mut decided, emit)?;
             }
         }
         for (i, list) in self.lists.iter().enumerate() {
@@ -510,7 +534,7 @@ impl Artifact {
     /// (or known TLD) decides "not listed", an applicable listing "listed".
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn decide(
+    fn decide_block(
         &self,
         block: u32,
         entry: EntryRef,

@@ -98,6 +98,28 @@ impl Query {
         done
     }
 
+    /// Makes this the query of a domain name (normalized; never read as an
+    /// address or an IP address, as an RHSBL name must not be).
+    pub fn set_domain(&mut self, domain: &str) -> Result<(), Invalid> {
+        self.name.len = 0;
+        self.local_len = 0;
+        self.kind = QueryKind::Domain;
+        self.ip = None;
+        let done = normalize::domain_into(domain, &mut self.name);
+        if done.is_err() {
+            self.name.len = 0;
+        }
+        done
+    }
+
+    /// Makes this the query of an IP address (IPv4-mapped IPv6 as IPv4).
+    pub fn set_ip(&mut self, ip: IpAddr) {
+        self.name.len = 0;
+        self.local_len = 0;
+        self.kind = QueryKind::Ip;
+        self.ip = Some(normalize::canonical_ip(ip));
+    }
+
     /// [`Query::set`] for raw bytes, as [`Query::parse_bytes`] reads them.
     #[inline]
     pub fn set_bytes(&mut self, bytes: &[u8]) -> Result<(), Invalid> {

@@ -1,6 +1,8 @@
 //! Support for the end-to-end tests: where the built binaries, libraries and the
 //! shared real-world data are, and the rule for tests that need external parts.
 
+pub mod serve;
+
 use std::path::{Path, PathBuf};
 
 /// The workspace root.

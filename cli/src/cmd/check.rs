@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use mxlists_core::normalize::{Invalid, Value};
 use mxlists_core::sources::{read_line, MAX_LINE};
-use mxlists_core::{Artifact, Hit, Outcome, Query, Selection};
+use mxlists_core::{Artifact, Decision, DecisionRef, Hit, Policy, Query, Selection};
 use serde::Serialize;
 
 use crate::args::CheckArgs;
@@ -18,10 +18,17 @@ use crate::output::field;
 pub fn run(args: &CheckArgs) -> Status {
     let artifact = super::open(&args.artifact)?;
     let selection = super::selection(&artifact, &args.artifact, &args.list)?;
+    // Allow lists: none unless named (then by the same selection rule).
+    let allow = if args.allow.is_empty() {
+        Selection::none()
+    } else {
+        super::selection(&artifact, &args.artifact, &args.allow)?
+    };
+    let policy = Policy::new(&artifact, &selection, &allow);
     let stdout = io::stdout();
     let mut checker = Checker {
         artifact: &artifact,
-        selection,
+        policy,
         all: args.all,
         json: args.json,
         quiet: args.quiet,
@@ -76,7 +83,7 @@ fn strip_line_end(line: &[u8]) -> &[u8] {
 /// Looks values up and prints their verdicts.
 struct Checker<'a, W: Write> {
     artifact: &'a Artifact,
-    selection: Selection,
+    policy: Policy,
     all: bool,
     json: bool,
     quiet: bool,
@@ -121,6 +128,8 @@ struct JsonVerdict<'a> {
     invalid: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hits: Option<Vec<JsonHit<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allowed: Option<JsonHit<'a>>,
 }
 
 impl<W: Write> Checker<'_, W> {
@@ -141,17 +150,19 @@ impl<W: Write> Checker<'_, W> {
             return self.check_plain(&text, query);
         }
         let value = query.to_value();
-        let hits = if self.all {
-            self.artifact.check_all_value(&value, &self.selection)
-        } else {
-            self.artifact
-                .check_value(&value, &self.selection)
-                .map(|outcome| match outcome {
-                    Outcome::Listed(hit) => vec![hit],
-                    _ => Vec::new(),
-                })
+        let decision = self
+            .artifact
+            .decide_value(&value, &self.policy)
+            .map_err(|e| Failure::about(self.artifact_path(), e))?;
+        let hits = match decision {
+            Decision::Allowed(hit) => return self.print_allowed(&text, &value, &hit),
+            Decision::Listed(hit) if !self.all => vec![hit],
+            Decision::Listed(_) => self
+                .artifact
+                .check_all_value(&value, self.policy.lists())
+                .map_err(|e| Failure::about(self.artifact_path(), e))?,
+            Decision::NotListed | Decision::Invalid(_) => Vec::new(),
         };
-        let hits = hits.map_err(|e| Failure::about(self.artifact_path(), e))?;
         self.any_listed |= !hits.is_empty();
         self.print_hits(&text, &value, &hits)
     }
@@ -159,26 +170,42 @@ impl<W: Write> Checker<'_, W> {
     /// The first hit of a query, printed as a tab-separated line with its
     /// texts read from the artifact and the query (nothing owned).
     fn check_plain(&mut self, text: &str, query: &Query) -> Result<(), Failure> {
-        let hit = self
+        let decision = self
             .artifact
-            .find(query, &self.selection)
+            .decide_query(query, &self.policy)
             .map_err(|e| Failure::about(self.artifact_path(), e))?;
-        self.any_listed |= hit.is_some();
+        let (hit, allowed) = match decision {
+            DecisionRef::Listed(hit) => (hit, false),
+            DecisionRef::Allowed(hit) => (hit, true),
+            DecisionRef::NotListed => {
+                return if self.quiet {
+                    Ok(())
+                } else {
+                    self.write_line(&[text, "-"])
+                };
+            }
+        };
+        self.any_listed |= !allowed;
         if self.quiet {
             return Ok(());
         }
-        let Some(hit) = hit else {
-            return self.write_line(&[text, "-"]);
-        };
         let texts = hit
             .entry()
             .and_then(|entry| Ok((entry, hit.reason()?)))
             .map_err(|e| Failure::about(self.artifact_path(), e));
         let (entry, reason) = texts?;
         self.entry.clear();
-        let _ = write!(self.entry, "{entry}");
+        if allowed {
+            let _ = write!(self.entry, "allowed by {}: {entry}", hit.list());
+        } else {
+            let _ = write!(self.entry, "{entry}");
+        }
         let entry = std::mem::take(&mut self.entry);
-        let written = self.write_line(&[text, hit.list(), &entry, reason]);
+        let written = if allowed {
+            self.write_line(&[text, "-", &entry])
+        } else {
+            self.write_line(&[text, hit.list(), &entry, reason])
+        };
         self.entry = entry;
         written
     }
@@ -217,6 +244,7 @@ impl<W: Write> Checker<'_, W> {
                 reason: first.map(|h| h.reason.as_str()),
                 invalid: None,
                 hits: self.all.then(|| hits.iter().map(JsonHit::of).collect()),
+                allowed: None,
             };
             self.write_json(&verdict)
         } else if hits.is_empty() {
@@ -226,6 +254,30 @@ impl<W: Write> Checker<'_, W> {
                 self.write_line(&[text, &hit.list, &hit.entry, &hit.reason])?;
             }
             Ok(())
+        }
+    }
+
+    /// Prints the verdict for a value an allow list lists: not listed.
+    fn print_allowed(&mut self, text: &str, value: &Value, hit: &Hit) -> Result<(), Failure> {
+        if self.quiet {
+            Ok(())
+        } else if self.json {
+            let verdict = JsonVerdict {
+                value: text,
+                normalized: Some(value.to_string()),
+                listed: false,
+                list: None,
+                kind: None,
+                entry: None,
+                reason: None,
+                invalid: None,
+                hits: self.all.then(Vec::new),
+                allowed: Some(JsonHit::of(hit)),
+            };
+            self.write_json(&verdict)
+        } else {
+            let why = format!("allowed by {}: {}", hit.list, hit.entry);
+            self.write_line(&[text, "-", &why])
         }
     }
 
@@ -243,6 +295,7 @@ impl<W: Write> Checker<'_, W> {
                 reason: None,
                 invalid: Some(&invalid.message),
                 hits: self.all.then(Vec::new),
+                allowed: None,
             };
             self.write_json(&verdict)
         } else {

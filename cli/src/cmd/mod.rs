@@ -6,6 +6,7 @@ pub mod check;
 pub mod diff;
 pub mod dump;
 pub mod info;
+pub mod serve;
 pub mod verify;
 
 use std::path::Path;
