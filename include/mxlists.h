@@ -31,6 +31,12 @@
 #define MXLISTS_INVALID 2
 
 /**
+ * `mxlists_decide()`: an allow list lists the value, so it is not listed;
+ * the result holds the allow list's hit.
+ */
+#define MXLISTS_ALLOWED 3
+
+/**
  * `mxlists_check()`: the lookup failed (NULL handle or value, unknown list
  * name, damaged artifact); `mxlists_last_error()` says why.
  */
@@ -167,6 +173,24 @@ void mxlists_close(mxlists_db *db);
 int mxlists_check(const mxlists_db *db, const char *lists, const char *value, mxlists_result *out);
 
 /**
+ * `mxlists_check()` with allow lists: looks `value` up in the lists named by
+ * `lists` and the allow lists named by `allow` (NULL: none; otherwise the
+ * same syntax as `lists`), and decides by the one rule of `mxlists check
+ * --allow` and `mxlists serve`: a value an allow list lists is not listed,
+ * whatever the other lists say. Returns `MXLISTS_ALLOWED` (the result holds
+ * the allow list's hit), `MXLISTS_LISTED`, `MXLISTS_NOT_LISTED`,
+ * `MXLISTS_INVALID` or `MXLISTS_ERROR`, as `mxlists_check()` does.
+ *
+ * # Safety
+ * As for `mxlists_check()`; `allow` is NULL or a NUL-terminated string.
+ */
+int mxlists_decide(const mxlists_db *db,
+                   const char *lists,
+                   const char *allow,
+                   const char *value,
+                   mxlists_result *out);
+
+/**
  * The reason the last failing call of this thread failed, as a NUL-terminated
  * UTF-8 string of at most about 2 KiB; empty when the last call of
  * `mxlists_open()` or `mxlists_check()` on this thread succeeded. Never NULL. The string belongs
@@ -186,6 +210,12 @@ const char *mxlists_version(void);
  * the lists named by `LISTS` (`*` for every list, or names separated by
  * commas; an empty selection, an empty name, `*` with names or an unknown
  * name is an error) of the artifact file `ARTIFACT`.
+ *
+ * An optional fourth argument names allow lists, by the same rule:
+ * `${dlfunc{LIBRARY}{mxl_check}{ARTIFACT}{LISTS}{VALUE}{ALLOW}}` answers
+ * "not listed" for a value one of them lists, whatever `LISTS` say: the
+ * decision of `mxlists check --allow` and of `mxlists serve`'s
+ * `allow_lists`.
  *
  * Yields the empty string when `VALUE` is not listed, or is not a valid
  * address, domain or IP address (a client's malformed input must not delay
@@ -226,8 +256,9 @@ int mxl_check(unsigned char **yield_ptr, int argc, unsigned char **argv);
 /**
  * `${dlfunc{LIBRARY}{mxl_match}{ARTIFACT}{LISTS}{VALUE}}`: yields `yes` when
  * `VALUE` is listed by one of the lists named by `LISTS`, otherwise `no` (also
- * for a malformed value), for use in `condition =`. Arguments, failures and
- * reloading are as for `mxl_check()`.
+ * for a malformed value), for use in `condition =`. Arguments (the optional
+ * fourth, `ALLOW`, included), failures and reloading are as for
+ * `mxl_check()`.
  *
  * # Safety
  * As for `mxl_check()`.

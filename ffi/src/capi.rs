@@ -19,6 +19,9 @@ pub const MXLISTS_LISTED: c_int = 1;
 /// `mxlists_check()`: the value is not a valid address, domain or IP address
 /// (this includes bytes that are not UTF-8); the result's `reason` says why.
 pub const MXLISTS_INVALID: c_int = 2;
+/// `mxlists_decide()`: an allow list lists the value, so it is not listed;
+/// the result holds the allow list's hit.
+pub const MXLISTS_ALLOWED: c_int = 3;
 /// `mxlists_check()`: the lookup failed (NULL handle or value, unknown list
 /// name, damaged artifact); `mxlists_last_error()` says why.
 pub const MXLISTS_ERROR: c_int = -1;
@@ -114,8 +117,8 @@ fn put(dst: &mut [c_char], s: &str) -> bool {
 impl mxlists_result {
     /// Fills in a hit: texts read from the artifact and the query, written
     /// straight into the struct.
-    fn fill_hit(&mut self, hit: &HitRef<'_>) -> Result<(), Error> {
-        self.status = MXLISTS_LISTED;
+    fn fill_hit(&mut self, status: c_int, hit: &HitRef<'_>) -> Result<(), Error> {
+        self.status = status;
         let mut cut = put(&mut self.list, hit.list());
         cut |= put(&mut self.kind, hit.kind().as_str());
         let mut entry = [0u8; MXLISTS_ENTRY_SIZE - 1];
@@ -228,6 +231,49 @@ pub unsafe extern "C" fn mxlists_check(
     out: *mut mxlists_result,
 ) -> c_int {
     // Both closures may write the result; each takes the pointer anew.
+    // SAFETY: forwarded, per the contract.
+    unsafe { entry("mxlists_check", db, lists, None, value, out) }
+}
+
+/// `mxlists_check()` with allow lists: looks `value` up in the lists named by
+/// `lists` and the allow lists named by `allow` (NULL: none; otherwise the
+/// same syntax as `lists`), and decides by the one rule of `mxlists check
+/// --allow` and `mxlists serve`: a value an allow list lists is not listed,
+/// whatever the other lists say. Returns `MXLISTS_ALLOWED` (the result holds
+/// the allow list's hit), `MXLISTS_LISTED`, `MXLISTS_NOT_LISTED`,
+/// `MXLISTS_INVALID` or `MXLISTS_ERROR`, as `mxlists_check()` does.
+///
+/// # Safety
+/// As for `mxlists_check()`; `allow` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn mxlists_decide(
+    db: *const mxlists_db,
+    lists: *const c_char,
+    allow: *const c_char,
+    value: *const c_char,
+    out: *mut mxlists_result,
+) -> c_int {
+    // SAFETY: NULL or NUL-terminated, per the contract.
+    let allow = unsafe { c_bytes(allow) };
+    // SAFETY: forwarded, per the contract.
+    unsafe { entry("mxlists_decide", db, lists, Some(allow), value, out) }
+}
+
+/// The body of `mxlists_check()` and `mxlists_decide()` (`allow`: `None` for
+/// the former; for the latter, `Some` of its `allow` argument, `None` when
+/// NULL).
+///
+/// # Safety
+/// As for `mxlists_check()`.
+unsafe fn entry(
+    name: &str,
+    db: *const mxlists_db,
+    lists: *const c_char,
+    allow: Option<Option<&[u8]>>,
+    value: *const c_char,
+    out: *mut mxlists_result,
+) -> c_int {
+    // Both closures may write the result; each takes the pointer anew.
     let failed = |message: &str| {
         set_last_error(message);
         // SAFETY: NULL or valid for one result, per the contract.
@@ -245,35 +291,44 @@ pub unsafe extern "C" fn mxlists_check(
             let (value, lists) = unsafe { (c_bytes(value), c_bytes(lists)) };
             // SAFETY: NULL or valid for one result, per the contract.
             let out = unsafe { out.as_mut() };
-            check(db, lists, value, out).unwrap_or_else(|m| failed(&m))
+            check(name, db, lists, allow, value, out).unwrap_or_else(|m| failed(&m))
         },
         |message| failed(&message),
     )
 }
 
-/// The lookup behind `mxlists_check()`, on arguments already read: the
-/// allocation-free path from the value's bytes to the result's texts.
+/// The lookup behind `mxlists_check()` and `mxlists_decide()`, on arguments
+/// already read: the allocation-free path from the value's bytes to the
+/// result's texts.
 fn check(
+    name: &str,
     db: Option<&mxlists_db>,
     lists: Option<&[u8]>,
+    allow: Option<Option<&[u8]>>,
     value: Option<&[u8]>,
     out: Option<&mut mxlists_result>,
 ) -> Result<c_int, String> {
-    let db = db.ok_or("mxlists_check: db is NULL")?;
-    let value = value.ok_or("mxlists_check: value is NULL")?;
+    let db = db.ok_or_else(|| format!("{name}: db is NULL"))?;
+    let value = value.ok_or_else(|| format!("{name}: value is NULL"))?;
     let art = db.db.current();
     let path = db.db.path();
-    let sel = match lists {
-        None => Selection::all(),
-        Some(spec) => query::cached_selection(&art, spec).map_err(|e| e.message_about(path))?,
+    let selection = |spec: Option<&[u8]>, none: Selection| match spec {
+        None => Ok(none),
+        Some(spec) => query::cached_selection(&art, spec).map_err(|e| e.message_about(path)),
     };
-    query::answer(&art, &sel, value, |answer| {
+    let sel = selection(lists, Selection::all())?;
+    let respond = |answer: Answer<'_>| {
         Ok(match answer {
-            Answer::Listed(hit) => {
+            Answer::Listed(hit) | Answer::Allowed(hit) => {
+                let status = if matches!(answer, Answer::Listed(_)) {
+                    MXLISTS_LISTED
+                } else {
+                    MXLISTS_ALLOWED
+                };
                 if let Some(out) = out {
-                    out.fill_hit(&hit)?;
+                    out.fill_hit(status, &hit)?;
                 }
-                MXLISTS_LISTED
+                status
             }
             Answer::NotListed => {
                 if let Some(out) = out {
@@ -288,7 +343,14 @@ fn check(
                 MXLISTS_INVALID
             }
         })
-    })
+    };
+    match allow {
+        None => query::answer(&art, &sel, value, respond),
+        Some(spec) => {
+            let allow = selection(spec, Selection::none())?;
+            query::decide(&art, &sel, &allow, value, respond)
+        }
+    }
     .map_err(|e| e.message_about(path))
 }
 

@@ -37,6 +37,12 @@ struct Failure(c_int, String);
 /// commas; an empty selection, an empty name, `*` with names or an unknown
 /// name is an error) of the artifact file `ARTIFACT`.
 ///
+/// An optional fourth argument names allow lists, by the same rule:
+/// `${dlfunc{LIBRARY}{mxl_check}{ARTIFACT}{LISTS}{VALUE}{ALLOW}}` answers
+/// "not listed" for a value one of them lists, whatever `LISTS` say: the
+/// decision of `mxlists check --allow` and of `mxlists serve`'s
+/// `allow_lists`.
+///
 /// Yields the empty string when `VALUE` is not listed, or is not a valid
 /// address, domain or IP address (a client's malformed input must not delay
 /// mail). When listed, yields the first hit in list order as
@@ -83,11 +89,15 @@ pub unsafe extern "C" fn mxl_check(
             argc,
             argv,
             "mxl_check",
-            |art, sel, value, out| {
-                query::answer(art, sel, value, |answer| match answer {
+            |art, sel, allow, value, out| {
+                let write = |answer: Answer<'_>| match answer {
                     Answer::Listed(hit) => format_hit(out, &hit),
                     _ => Ok(()),
-                })
+                };
+                match allow {
+                    Some(allow) => query::decide(art, sel, &allow, value, write),
+                    None => query::answer(art, sel, value, write),
+                }
             },
         )
     }
@@ -95,8 +105,9 @@ pub unsafe extern "C" fn mxl_check(
 
 /// `${dlfunc{LIBRARY}{mxl_match}{ARTIFACT}{LISTS}{VALUE}}`: yields `yes` when
 /// `VALUE` is listed by one of the lists named by `LISTS`, otherwise `no` (also
-/// for a malformed value), for use in `condition =`. Arguments, failures and
-/// reloading are as for `mxl_check()`.
+/// for a malformed value), for use in `condition =`. Arguments (the optional
+/// fourth, `ALLOW`, included), failures and reloading are as for
+/// `mxl_check()`.
 ///
 /// # Safety
 /// As for `mxl_check()`.
@@ -113,8 +124,13 @@ pub unsafe extern "C" fn mxl_match(
             argc,
             argv,
             "mxl_match",
-            |art, sel, value, out| {
-                let listed = query::matches(art, sel, value)?;
+            |art, sel, allow, value, out| {
+                let listed = match allow {
+                    Some(allow) => query::decide(art, sel, &allow, value, |a| {
+                        Ok(matches!(a, Answer::Listed(_)))
+                    })?,
+                    None => query::matches(art, sel, value)?,
+                };
                 out.extend_from_slice(if listed { b"yes" } else { b"no" });
                 Ok(())
             },
@@ -132,7 +148,13 @@ unsafe fn run(
     argc: c_int,
     argv: *mut *mut c_uchar,
     name: &str,
-    look: impl FnOnce(&Artifact, &Selection, &[u8], &mut Vec<u8>) -> Result<(), Error>,
+    look: impl FnOnce(
+        &Artifact,
+        &Selection,
+        Option<Selection>,
+        &[u8],
+        &mut Vec<u8>,
+    ) -> Result<(), Error>,
 ) -> c_int {
     guard(
         || {
@@ -144,8 +166,8 @@ unsafe fn run(
                 buf.clear();
                 // SAFETY: forwarded, per the contract.
                 let outcome = unsafe {
-                    lookup(argc, argv, name, |art, sel, value| {
-                        look(art, sel, value, &mut buf)
+                    lookup(argc, argv, name, |art, sel, allow, value| {
+                        look(art, sel, allow, value, &mut buf)
                     })
                 };
                 let code = match outcome {
@@ -195,31 +217,41 @@ unsafe fn lookup<T>(
     argc: c_int,
     argv: *mut *mut c_uchar,
     name: &str,
-    look: impl FnOnce(&Artifact, &Selection, &[u8]) -> Result<T, Error>,
+    look: impl FnOnce(&Artifact, &Selection, Option<Selection>, &[u8]) -> Result<T, Error>,
 ) -> Result<T, Failure> {
     let usage = || {
         Failure(
             ERROR,
-            format!("{name} takes three arguments: {{ARTIFACT}}{{LISTS}}{{VALUE}}, got {argc}"),
+            format!(
+                "{name} takes three or four arguments: {{ARTIFACT}}{{LISTS}}{{VALUE}}[{{ALLOW}}], got {argc}"
+            ),
         )
     };
-    if argc != 3 || argv.is_null() {
+    if !(3..=4).contains(&argc) || argv.is_null() {
         return Err(usage());
     }
-    let mut args = [&[][..]; 3];
-    for (i, arg) in args.iter_mut().enumerate() {
-        // SAFETY: argv holds argc (3) pointers, each NULL or NUL-terminated.
+    let mut args = [&[][..]; 4];
+    for (i, arg) in args.iter_mut().take(argc as usize).enumerate() {
+        // SAFETY: argv holds argc (3 or 4) pointers, each NULL or NUL-terminated.
         *arg = unsafe { c_bytes((*argv.add(i)).cast_const().cast()) }.ok_or_else(usage)?;
     }
-    let [path, lists, value] = args;
+    let [path, lists, value, allow] = args;
     let db = cache::db(path).map_err(|e| {
         let message = e.message_about(&db_path(path));
         Failure(DEFER, format!("{name}: cannot open artifact: {message}"))
     })?;
     let art = db.current();
-    let sel = query::cached_selection(&art, lists)
-        .map_err(|e| Failure(ERROR, format!("{name}: {}", e.message_about(db.path()))))?;
-    look(&art, &sel, value).map_err(|e| {
+    let selection = |spec: &[u8]| {
+        query::cached_selection(&art, spec)
+            .map_err(|e| Failure(ERROR, format!("{name}: {}", e.message_about(db.path()))))
+    };
+    let sel = selection(lists)?;
+    let allow = if argc == 4 {
+        Some(selection(allow)?)
+    } else {
+        None
+    };
+    look(&art, &sel, allow, value).map_err(|e| {
         Failure(
             DEFER,
             format!("{name}: lookup in {} failed: {e}", db.path().display()),

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::fmt;
 
 use mxlists_core::select::ListSelection;
-use mxlists_core::{Artifact, Error, HitRef, Invalid, Query, Selection};
+use mxlists_core::{Artifact, DecisionRef, Error, HitRef, Invalid, Policy, Query, Selection};
 
 /// The longest message handed to C or logged by Exim, in bytes; a longer one
 /// is cut and its length given (a path or a list name may be megabytes long).
@@ -70,6 +70,8 @@ pub(crate) fn cached_selection(art: &Artifact, spec: &[u8]) -> Result<Selection,
 pub(crate) enum Answer<'a> {
     /// The first hit in list order.
     Listed(HitRef<'a>),
+    /// An allow list lists the value (its hit): not listed.
+    Allowed(HitRef<'a>),
     /// Not listed.
     NotListed,
     /// Not a valid value (bytes that are not UTF-8 included).
@@ -91,6 +93,27 @@ pub(crate) fn answer<R>(
             None => f(Answer::NotListed),
         },
         Err(e) => f(Answer::Invalid(e)),
+    }
+}
+
+/// As [`answer`], deciding against the lists of `sel` and the allow lists of
+/// `allow` by the engine's one rule (an allow list's hit means not listed).
+pub(crate) fn decide<R>(
+    art: &Artifact,
+    sel: &Selection,
+    allow: &Selection,
+    value: &[u8],
+    f: impl FnOnce(Answer<'_>) -> Result<R, Error>,
+) -> Result<R, Error> {
+    let mut q = Query::new();
+    if let Err(e) = q.set_bytes(value) {
+        return f(Answer::Invalid(e));
+    }
+    let policy = Policy::new(art, sel, allow);
+    match art.decide_query(&q, &policy)? {
+        DecisionRef::Listed(hit) => f(Answer::Listed(hit)),
+        DecisionRef::Allowed(hit) => f(Answer::Allowed(hit)),
+        DecisionRef::NotListed => f(Answer::NotListed),
     }
 }
 

@@ -304,9 +304,10 @@ static void test_exim_functions(void) {
     argv[2] = NULL;
     argv[3] = NULL;
     CHECK(mxl_check(&yield, 2, argv) == EXIM_ERROR);
-    CHECK(yield != NULL && strstr((char *)yield, "three arguments") != NULL);
+    CHECK(yield != NULL && strstr((char *)yield, "three or four arguments") != NULL);
     CHECK(mxl_check(&yield, 3, argv) == EXIM_ERROR);
     CHECK(mxl_match(&yield, 4, argv) == EXIM_ERROR);
+    CHECK(mxl_match(&yield, 5, argv) == EXIM_ERROR);
     CHECK(mxl_match(&yield, -1, argv) == EXIM_ERROR);
     CHECK(mxl_match(&yield, 3, NULL) == EXIM_ERROR);
     argv[2] = (unsigned char *)"x.monster";
@@ -355,6 +356,58 @@ static void *work(void *arg) {
         }
     }
     return NULL;
+}
+
+/* Calls an Exim function with four arguments (the fourth: allow lists). */
+static int exim_call4(int (*f)(unsigned char **, int, unsigned char **),
+                      const char *lists, const char *value, const char *allow,
+                      const char **yield) {
+    unsigned char *argv[4];
+    unsigned char *y = NULL;
+    int rc;
+    argv[0] = (unsigned char *)artifact;
+    argv[1] = (unsigned char *)lists;
+    argv[2] = (unsigned char *)value;
+    argv[3] = (unsigned char *)allow;
+    rc = f(&y, 4, argv);
+    *yield = (const char *)y;
+    return rc;
+}
+
+/* mxlists_decide and the Exim functions' fourth argument: a value an allow
+ * list lists is not listed, whatever the other lists say. */
+static void test_allow_lists(mxlists_db *db) {
+    mxlists_result r;
+    const char *y = NULL;
+    CHECK(mxlists_decide(db, "tld_bans,invalid_rcpt", "tld_bans", "u@x.monster", &r) ==
+          MXLISTS_ALLOWED);
+    CHECK(r.status == MXLISTS_ALLOWED);
+    CHECK_STR(r.list, "tld_bans");
+    CHECK_STR(r.entry, "monster");
+    CHECK(mxlists_decide(db, "tld_bans,invalid_rcpt", NULL, "u@x.monster", &r) ==
+          MXLISTS_LISTED);
+    CHECK_STR(r.list, "tld_bans");
+    CHECK(mxlists_decide(db, "invalid_rcpt", "tld_bans", "nobody@example.com", &r) ==
+          MXLISTS_LISTED);
+    CHECK_STR(r.list, "invalid_rcpt");
+    CHECK(mxlists_decide(db, NULL, "ovh", "51.68.1.1", &r) == MXLISTS_ALLOWED);
+    CHECK(mxlists_decide(db, "ovh", "tld_bans", "51.68.10.1", &r) == MXLISTS_NOT_LISTED);
+    CHECK(mxlists_decide(db, "ovh", "tld_bans", "a@@b", &r) == MXLISTS_INVALID);
+    CHECK(mxlists_decide(db, "ovh", "", "51.68.1.1", &r) == MXLISTS_ERROR);
+    CHECK(strstr(mxlists_last_error(), "empty list selection") != NULL);
+    CHECK(mxlists_decide(db, "ovh", "nope", "51.68.1.1", &r) == MXLISTS_ERROR);
+
+    CHECK(exim_call4(mxl_check, "*", "u@x.monster", "tld_bans", &y) == EXIM_OK);
+    CHECK_STR(y, "");
+    CHECK(exim_call4(mxl_check, "*", "u@x.monster", "ovh", &y) == EXIM_OK);
+    CHECK_STR(y, "list=tld_bans entry=monster "
+                 "reason=\"mail from this TLD is not accepted here\"");
+    CHECK(exim_call4(mxl_match, "ovh", "51.68.1.1", "ovh", &y) == EXIM_OK);
+    CHECK_STR(y, "no");
+    CHECK(exim_call4(mxl_match, "ovh", "51.68.1.1", "tld_bans", &y) == EXIM_OK);
+    CHECK_STR(y, "yes");
+    CHECK(exim_call4(mxl_match, "ovh", "51.68.1.1", "", &y) == EXIM_ERROR);
+    CHECK(y != NULL && strstr(y, "empty list selection") != NULL);
 }
 
 static void test_threads(mxlists_db *db) {
@@ -409,6 +462,7 @@ int main(int argc, char **argv) {
     test_null_arguments(db);
     test_large_inputs(db);
     test_exim_functions();
+    test_allow_lists(db);
     test_threads(db);
     test_reload(db, argv[3]);
     mxlists_close(db);
