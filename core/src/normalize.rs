@@ -398,12 +398,12 @@ pub(crate) fn domain_into(domain: &str, out: &mut NameBuf) -> Result<(), Invalid
         return Err(Invalid::new(0, "empty domain"));
     }
     let start = out.len;
+    if d.len() <= MAX_DOMAIN && ascii_domain_fast(d.as_bytes(), out) {
+        return Ok(());
+    }
     if d.is_ascii() {
         if d.len() > MAX_DOMAIN {
             return Err(too_long(d.len()));
-        }
-        if ascii_domain_fast(d.as_bytes(), out) {
-            return Ok(());
         }
         // Something to report or to check closely: the full rules, from the start.
         out.len = start;

@@ -29,6 +29,8 @@ pub(crate) const MAX_SYMBOLS: usize = 64;
 pub(crate) const MAX_CODE_LEN: u32 = 15;
 /// Marks an unmapped byte in the byte-to-symbol map.
 const UNMAPPED: u8 = 0xff;
+/// The last symbol slot: ESC when the model has one, otherwise never used.
+const SLOT63: u8 = (MAX_SYMBOLS - 1) as u8;
 /// Room for the code of any local part (at most 64 bytes, each at most
 /// `MAX_CODE_LEN + 8` bits as `ESC` and a byte, then `END`).
 pub(crate) const CODE_CAP: usize =
@@ -40,10 +42,13 @@ pub(crate) struct CodeModel {
     symbols: usize,
     esc: Option<u8>,
     map: [u8; 256],
+    /// `map`, with unmapped bytes at [`SLOT63`] (ESC, or a symbol no text
+    /// has).
+    lookup: [u8; 256],
     bytes: [u8; MAX_SYMBOLS],
     /// `code << 8 | length` for each `(context << 6 | symbol)`; length 0:
     /// never seen.
-    enc: Vec<u32>,
+    enc: Box<[u32; MAX_SYMBOLS * MAX_SYMBOLS]>,
     /// Per context: symbols in canonical order, and the count of codes of each
     /// length.
     dec: Vec<Decoder>,
@@ -65,7 +70,9 @@ impl CodeModel {
             }
         }
         let mut present: Vec<u8> = (0..=255u8).filter(|&b| byte_freq[b as usize] > 0).collect();
-        let escape = present.len() > MAX_SYMBOLS - 1;
+        // At most 62 mapped bytes: symbol 63 is ESC, or unused (a query byte
+        // no local part has maps there, where no code is).
+        let escape = present.len() > MAX_SYMBOLS - 2;
         if escape {
             // Keep the most frequent bytes; the rest go through ESC.
             present.sort_by_key(|&b| (Reverse(byte_freq[b as usize]), b));
@@ -123,11 +130,16 @@ impl CodeModel {
         }
         let mapped = seen.iter().filter(|&&x| x).count();
         if 1 + mapped + usize::from(esc.is_some()) != symbols
-            || esc.is_some_and(|e| e as usize != symbols - 1)
+            || mapped > MAX_SYMBOLS - 2
+            || esc.is_some_and(|e| e != SLOT63)
         {
             return Err("symbols do not match the byte map".into());
         }
-        let mut enc = vec![0u32; MAX_SYMBOLS * MAX_SYMBOLS];
+        let mut lookup = map;
+        for l in lookup.iter_mut().filter(|l| **l == UNMAPPED) {
+            *l = SLOT63;
+        }
+        let mut enc = Box::new([0u32; MAX_SYMBOLS * MAX_SYMBOLS]);
         let mut dec = Vec::with_capacity(symbols);
         for ctx in 0..symbols {
             let row = &lengths[ctx * symbols..(ctx + 1) * symbols];
@@ -165,6 +177,7 @@ impl CodeModel {
             symbols,
             esc,
             map,
+            lookup,
             bytes,
             enc,
             dec,
@@ -213,26 +226,23 @@ impl CodeModel {
         };
         let mut ctx = END;
         for &b in text {
-            let mut sym = self.map[b as usize] as usize;
-            let raw = sym == UNMAPPED as usize;
-            if raw {
-                sym = self.esc? as usize;
-            }
-            let e = self.enc[ctx << 6 | sym];
+            let sym = self.lookup[b as usize] as usize;
+            let e = self.enc[(ctx << 6 | sym) & (MAX_SYMBOLS * MAX_SYMBOLS - 1)];
             if e & 0xff == 0 {
                 return None;
             }
-            w.put(e >> 8, e & 0xff)?;
-            if raw {
-                w.put(u32::from(b), 8)?;
+            w.put(e >> 8, e & 0xff);
+            if sym == SLOT63 as usize {
+                // ESC (only ESC has codes in slot 63): the byte follows.
+                w.put(u32::from(b), 8);
             }
             ctx = sym;
         }
-        let e = self.enc[ctx << 6 | END];
+        let e = self.enc[(ctx << 6 | END) & (MAX_SYMBOLS * MAX_SYMBOLS - 1)];
         if e & 0xff == 0 {
             return None;
         }
-        w.put(e >> 8, e & 0xff)?;
+        w.put(e >> 8, e & 0xff);
         w.finish()
     }
 
@@ -289,25 +299,29 @@ struct Bits<'a> {
 }
 
 impl Bits<'_> {
-    /// Appends the low `len` bits of `code` (`len` at most 24).
+    /// Appends the low `len` bits of `code` (`len` at most 24). A word that
+    /// does not fit is dropped and [`Bits::finish`] fails.
     #[inline(always)]
-    fn put(&mut self, code: u32, len: u32) -> Option<()> {
+    fn put(&mut self, code: u32, len: u32) {
         self.acc = (self.acc << len) | u64::from(code);
         self.bits += len;
         if self.bits >= 32 {
             self.bits -= 32;
             let word = ((self.acc >> self.bits) as u32).to_be_bytes();
-            self.out
-                .get_mut(self.pos..self.pos + 4)?
-                .copy_from_slice(&word);
+            if let Some(dst) = self.out.get_mut(self.pos..self.pos + 4) {
+                dst.copy_from_slice(&word);
+            }
             self.pos += 4;
         }
-        Some(())
     }
 
-    /// Writes the remaining bits, zero-padded to a byte; the code's length.
+    /// Writes the remaining bits, zero-padded to a byte; the code's length,
+    /// or `None` when the code did not fit.
     #[inline(always)]
     fn finish(mut self) -> Option<usize> {
+        if self.pos > CODE_CAP - 4 {
+            return None;
+        }
         while self.bits >= 8 {
             self.bits -= 8;
             *self.out.get_mut(self.pos)? = (self.acc >> self.bits) as u8;

@@ -22,6 +22,28 @@ const HAS_BLOCK: u8 = 0x01;
 const HAS_ID: u8 = 0x08;
 const UNUSED: u8 = 0xc0;
 
+/// Bytes of the numbers that follow the name, by flags byte.
+const NUMBERS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut f = 0;
+    while f < 256 {
+        let flags = f as u8;
+        let block = if flags & HAS_BLOCK != 0 {
+            1 + (flags >> 1 & 3)
+        } else {
+            0
+        };
+        let id = if flags & HAS_ID != 0 {
+            1 + (flags >> 4 & 3)
+        } else {
+            0
+        };
+        t[f] = block + id;
+        f += 1;
+    }
+    t
+};
+
 /// One domain record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct DomainRecord<'a> {
@@ -57,17 +79,7 @@ impl<'a> DomainRecord<'a> {
     /// The length of the record whose two header bytes are `len` and `flags`.
     #[inline]
     fn size(len: u8, flags: u8) -> usize {
-        let block = if flags & HAS_BLOCK != 0 {
-            1 + (flags >> 1 & 3) as usize
-        } else {
-            0
-        };
-        let id = if flags & HAS_ID != 0 {
-            1 + (flags >> 4 & 3) as usize
-        } else {
-            0
-        };
-        2 + len as usize + block + id
+        2 + len as usize + NUMBERS[flags as usize] as usize
     }
 
     /// Decodes the record at the start of `b`; returns it and its length.
@@ -188,21 +200,23 @@ impl<'a> DomainTable<'a> {
 /// Finds `name` among the records of one line.
 #[inline]
 fn scan<'a>(line: &'a [u8], name: &[u8]) -> Result<Option<DomainRecord<'a>>> {
+    let Ok(line) = <&[u8; LINE]>::try_from(line) else {
+        return Err(SectionId::DomainLines.corrupt("short line"));
+    };
     let count = line[0] & COUNT_MASK;
+    let n = name.len();
     let mut at = 1usize;
     for _ in 0..count {
-        let rest = line.get(at..).unwrap_or(&[]);
-        let (Some(&len), Some(&flags)) = (rest.first(), rest.get(1)) else {
-            return Err(SectionId::DomainLines.corrupt("record runs past its line"));
-        };
-        // Compare the length byte and the name before decoding anything.
-        if len as usize == name.len() && rest.get(2..2 + name.len()) == Some(name) {
-            return match DomainRecord::read(rest) {
+        if at + 2 + n <= LINE && line[at] as usize == n && line[at + 2..at + 2 + n] == *name {
+            return match DomainRecord::read(&line[at..]) {
                 Some((r, _)) => Ok(Some(r)),
                 None => Err(SectionId::DomainLines.corrupt("bad record")),
             };
         }
-        at += DomainRecord::size(len, flags);
+        if at + 2 > LINE {
+            return Err(SectionId::DomainLines.corrupt("record runs past its line"));
+        }
+        at += DomainRecord::size(line[at], line[at + 1]);
     }
     Ok(None)
 }
