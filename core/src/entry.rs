@@ -94,10 +94,14 @@ impl fmt::Display for IpRange {
     /// The range in `plain` syntax, written without allocating.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ip = |v: u128| normalize::IpText(normalize::u128_to_ip(v, self.v6));
-        write!(f, "{}", ip(self.start))?;
+        fmt::Display::fmt(&ip(self.start), f)?;
         match self.prefix_len() {
             Some(len) if len == self.bits() => Ok(()),
-            Some(len) => write!(f, "/{len}"),
+            Some(len) => {
+                let mut buf = [b'/'; 4];
+                let n = normalize::put_decimal(len, &mut buf, 1);
+                f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
+            }
             None => write!(f, "-{}", ip(self.end)),
         }
     }

@@ -139,12 +139,43 @@ impl fmt::Display for IpText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             IpAddr::V4(v4) => {
-                let [a, b, c, d] = v4.octets();
-                write!(f, "{a}.{b}.{c}.{d}")
+                let mut buf = [0u8; 15];
+                let n = v4_text(v4, &mut buf);
+                // Only ASCII digits and dots were written.
+                f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
             }
             IpAddr::V6(v6) => write!(f, "{v6}"),
         }
     }
+}
+
+/// Writes `n` (below 1000) in decimal at `out[at..]`; the position after it.
+#[inline]
+pub(crate) fn put_decimal(n: u32, out: &mut [u8], mut at: usize) -> usize {
+    if n >= 100 {
+        out[at] = b'0' + (n / 100) as u8;
+        at += 1;
+    }
+    if n >= 10 {
+        out[at] = b'0' + (n / 10 % 10) as u8;
+        at += 1;
+    }
+    out[at] = b'0' + (n % 10) as u8;
+    at + 1
+}
+
+/// Writes the dotted quad of `v4` into `out`; its length.
+#[inline]
+fn v4_text(v4: Ipv4Addr, out: &mut [u8; 15]) -> usize {
+    let mut at = 0;
+    for (i, o) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            out[at] = b'.';
+            at += 1;
+        }
+        at = put_decimal(u32::from(o), out, at);
+    }
+    at
 }
 
 /// Parses a dotted-quad IPv4 address exactly as the standard library does (four
@@ -860,6 +891,14 @@ mod tests {
             let expanded: Vec<String> = ip.segments().iter().map(|s| format!("{s:x}")).collect();
             let expanded = expanded.join(":");
             proptest::prop_assert_eq!(parse_ipv6_fast(expanded.as_bytes()), Some(ip));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ipv4_text_is_what_std_writes(n in proptest::num::u32::ANY) {
+            let ip = Ipv4Addr::from(n);
+            proptest::prop_assert_eq!(IpText(IpAddr::V4(ip)).to_string(), ip.to_string());
         }
     }
 

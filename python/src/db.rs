@@ -2,19 +2,20 @@
 //! path, picking up a replaced file by itself.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use mxlists_core::normalize::{self as norm, Value};
 use mxlists_core::select::ListSelection;
-use mxlists_core::{AllOutcome, Artifact, Db as CoreDb, Outcome, Selection, Verify};
+use mxlists_core::{AllOutcome, Artifact, Db as CoreDb, Query, Selection, Verify};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::errors::{invalid_value, to_py, to_py_at};
-use crate::types::{Hit, ListInfo};
-use crate::value::{list_selection, reject_single, text, Text, Use};
+use crate::types::{Hit, HitMaker, ListInfo};
+use crate::value::{list_selection, reject_single, text, text_into, Text, Use};
 
 /// Parses the `verify=` argument.
 fn verify_level(s: &str) -> PyResult<Verify> {
@@ -36,48 +37,125 @@ fn selection(art: &Artifact, lists: &Option<ListSelection>) -> mxlists_core::Res
     }
 }
 
+/// Values handed to a worker at a time: small enough that every worker's
+/// answers stay in memory the allocator reuses from one batch to the next.
+const BLOCK: usize = 8 * 1024;
+
 /// Values per thread below which a batch is answered on the calling thread.
 const BATCH_PER_THREAD: usize = 32 * 1024;
 
+/// The values of a batch, packed: their UTF-8 text end to end, and each
+/// one's span (`None`: not valid UTF-8, never listed).
+#[derive(Default)]
+pub struct Batch {
+    text: Vec<u8>,
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl Batch {
+    /// Reads every value of `values` (see [`text_into`] for the types taken).
+    fn read(values: &Bound<'_, PyAny>) -> PyResult<Batch> {
+        let hint = values.len().unwrap_or(0);
+        let mut b = Batch {
+            text: Vec::with_capacity(hint * 24),
+            spans: Vec::with_capacity(hint),
+        };
+        for v in values.iter()? {
+            let start = b.text.len();
+            let ok = text_into(&v?, Use::Query, &mut b.text)?;
+            b.spans.push(ok.then_some((start, b.text.len())));
+        }
+        Ok(b)
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+}
+
+/// The first hit of each value of `batch[from..to]`.
+fn answer_block(
+    art: &Artifact,
+    sel: &Selection,
+    batch: &Batch,
+    range: std::ops::Range<usize>,
+    maker: &mut HitMaker,
+) -> mxlists_core::Result<Vec<Option<Hit>>> {
+    let mut q = Query::new();
+    let mut out = Vec::with_capacity(range.len());
+    for span in &batch.spans[range] {
+        let hit = match span {
+            Some((a, b)) if q.set_bytes(&batch.text[*a..*b]).is_ok() => match art.find(&q, sel)? {
+                Some(h) => Some(maker.make(&h)?),
+                None => None,
+            },
+            _ => None,
+        };
+        out.push(hit);
+    }
+    Ok(out)
+}
+
 /// The first hit of each value, on as many threads as the batch is worth (the
-/// artifact is shared, read-only); answers stay in the order of `queries`.
+/// artifact is shared, read-only): workers take blocks of values in turn;
+/// answers stay in the order of the batch.
 fn answer_all(
     art: &Artifact,
     sel: &Selection,
-    queries: &[Text],
-) -> mxlists_core::Result<Vec<Option<mxlists_core::Hit>>> {
-    let answer = |chunk: &[Text]| -> mxlists_core::Result<Vec<Option<mxlists_core::Hit>>> {
-        chunk
-            .iter()
-            .map(|q| match q.as_str() {
-                Some(v) => art.check_in(v, sel).map(|o| match o {
-                    Outcome::Listed(h) => Some(h),
-                    _ => None,
-                }),
-                None => Ok(None),
-            })
-            .collect()
-    };
+    batch: &Batch,
+) -> mxlists_core::Result<Vec<Vec<Option<Hit>>>> {
+    let n = batch.len();
+    let blocks = n.div_ceil(BLOCK);
+    let block = |i: usize| i * BLOCK..((i + 1) * BLOCK).min(n);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = cores.min(queries.len() / BATCH_PER_THREAD).max(1);
+    let threads = cores.min(n / BATCH_PER_THREAD).max(1);
     if threads == 1 {
-        return answer(queries);
-    }
-    let per = queries.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = queries
-            .chunks(per)
-            .map(|chunk| scope.spawn(move || answer(chunk)))
+        let mut maker = HitMaker::default();
+        return (0..blocks)
+            .map(|i| answer_block(art, sel, batch, block(i), &mut maker))
             .collect();
-        let mut out = Vec::with_capacity(queries.len());
+    }
+    let next = AtomicUsize::new(0);
+    let work = || -> mxlists_core::Result<Vec<(usize, Vec<Option<Hit>>)>> {
+        let mut maker = HitMaker::default();
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= blocks {
+                return Ok(done);
+            }
+            done.push((i, answer_block(art, sel, batch, block(i), &mut maker)?));
+        }
+    };
+    let mut parts: Vec<Option<Vec<Option<Hit>>>> = (0..blocks).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
         for w in workers {
             match w.join() {
-                Ok(part) => out.extend(part?),
+                Ok(done) => {
+                    for (i, part) in done? {
+                        parts[i] = Some(part);
+                    }
+                }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        Ok(out)
+        Ok(parts.into_iter().flatten().collect())
     })
+}
+
+/// The first hit for one value, or `None`.
+fn answer_one(art: &Artifact, sel: &Selection, value: &Text) -> mxlists_core::Result<Option<Hit>> {
+    let Some(v) = value.as_str() else {
+        return Ok(None);
+    };
+    let Ok(q) = Query::parse(v) else {
+        return Ok(None);
+    };
+    match art.find(&q, sel)? {
+        Some(h) => HitMaker::default().make(&h).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Lookups on the artifact at a path. The file is memory-mapped; when it is
@@ -173,13 +251,7 @@ impl Db {
         lists: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Hit>> {
         let (art, sel, value) = self.prepare(value, lists)?;
-        let Some(v) = value.as_str() else {
-            return Ok(None);
-        };
-        match art.check_in(v, &sel).map_err(|e| self.err(e))? {
-            Outcome::Listed(h) => Ok(Some(h.into())),
-            _ => Ok(None),
-        }
+        answer_one(&art, &sel, &value).map_err(|e| self.err(e))
     }
 
     /// Every hit for `value`, in list order (empty when not listed or invalid).
@@ -213,25 +285,20 @@ impl Db {
         reject_single(values)?;
         let db = self.handle()?;
         let lists = list_selection(lists)?;
-        let queries = values
-            .iter()?
-            .map(|v| text(&v?, Use::Query))
-            .collect::<PyResult<Vec<Text>>>()?;
+        let batch = Batch::read(values)?;
         let answers = py
             .allow_threads(|| {
                 let art = db.current();
                 let sel = selection(&art, &lists)?;
-                answer_all(&art, &sel, &queries)
+                answer_all(&art, &sel, &batch)
             })
             .map_err(|e| self.err(e))?;
-        let out = PyList::empty_bound(py);
-        for a in answers {
-            match a {
-                Some(h) => out.append(Bound::new(py, Hit::from(h))?)?,
-                None => out.append(py.None())?,
-            }
-        }
-        Ok(out)
+        let items = answers.into_iter().flatten().map(|a| match a {
+            Some(h) => Bound::new(py, h).map(Bound::into_any),
+            None => Ok(py.None().into_bound(py)),
+        });
+        let items = items.collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new_bound(py, items))
     }
 
     /// `value in db`: whether any list lists the value.

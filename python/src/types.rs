@@ -7,6 +7,9 @@ use mxlists_core::{
     Built, Comparison, ListDiff as CoreDiff, ListInfo as CoreInfo, ListKind,
     ListStats as CoreStats, ListStatus,
 };
+use std::sync::Arc;
+
+use mxlists_core::HitRef;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyIterator, PyList, PyString};
 
@@ -21,30 +24,99 @@ fn r(py: Python<'_>, s: &str) -> String {
 /// A list's verdict on a value: which list, the entry that decided (in
 /// normalized plain syntax; for a `known_tlds` list, the TLD that is not
 /// known), its reason, and the queried value as normalized.
-#[pyclass(module = "mxlists", frozen, eq, hash, get_all)]
+///
+/// The list name and the reason are shared by the hits of one batch; the
+/// entry and the value are one allocation.
+#[pyclass(module = "mxlists", frozen, eq, hash)]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Hit {
-    /// The list that lists the value.
-    pub list: String,
-    /// The list's kind: `domain`, `email`, `ip` or `known_tlds`.
-    pub kind: &'static str,
-    /// The entry that decided.
-    pub entry: String,
-    /// The entry's reason, or the list's default.
-    pub reason: String,
-    /// The queried value, normalized.
-    pub value: String,
+    list: Arc<str>,
+    kind: &'static str,
+    reason: Arc<str>,
+    /// The entry, then the value.
+    text: Box<str>,
+    /// Where the value starts in `text`.
+    split: usize,
+}
+
+impl Hit {
+    fn with(
+        list: Arc<str>,
+        kind: &'static str,
+        reason: Arc<str>,
+        entry: &str,
+        value: &str,
+    ) -> Self {
+        let mut text = String::with_capacity(entry.len() + value.len());
+        text.push_str(entry);
+        text.push_str(value);
+        Hit {
+            list,
+            kind,
+            reason,
+            text: text.into_boxed_str(),
+            split: entry.len(),
+        }
+    }
 }
 
 impl From<mxlists_core::Hit> for Hit {
     fn from(h: mxlists_core::Hit) -> Self {
-        Hit {
-            list: h.list,
-            kind: h.kind.as_str(),
-            entry: h.entry,
-            reason: h.reason,
-            value: h.value,
+        Hit::with(
+            h.list.into(),
+            h.kind.as_str(),
+            h.reason.into(),
+            &h.entry,
+            &h.value,
+        )
+    }
+}
+
+/// Makes [`Hit`]s from the engine's borrowed hits, sharing each list's name
+/// and each distinct reason among the hits it makes.
+#[derive(Default)]
+pub struct HitMaker {
+    /// Per list position: its name.
+    names: Vec<Option<Arc<str>>>,
+    /// Reasons by their place in the artifact.
+    reasons: ahash::AHashMap<(usize, usize), Arc<str>>,
+    text: String,
+}
+
+/// Reasons kept per batch before the cache starts over (a bound on memory
+/// when every entry has a reason of its own).
+const MAX_SHARED_REASONS: usize = 4096;
+
+impl HitMaker {
+    /// The hit `h` as an owned [`Hit`].
+    pub fn make(&mut self, h: &HitRef<'_>) -> mxlists_core::Result<Hit> {
+        use std::fmt::Write;
+        let i = h.list_index();
+        if self.names.len() <= i {
+            self.names.resize(i + 1, None);
         }
+        let list = self.names[i].get_or_insert_with(|| h.list().into()).clone();
+        let reason = h.reason()?;
+        if self.reasons.len() >= MAX_SHARED_REASONS {
+            self.reasons.clear();
+        }
+        let reason = self
+            .reasons
+            .entry((reason.as_ptr() as usize, reason.len()))
+            .or_insert_with(|| reason.into())
+            .clone();
+        self.text.clear();
+        // Writing into a String cannot fail.
+        let _ = write!(self.text, "{}", h.entry()?);
+        let split = self.text.len();
+        let _ = write!(self.text, "{}", h.value());
+        Ok(Hit {
+            list,
+            kind: h.kind().as_str(),
+            reason,
+            text: self.text.as_str().into(),
+            split,
+        })
     }
 }
 
@@ -55,53 +127,71 @@ impl Hit {
     /// `known_tlds`.
     #[new]
     #[pyo3(signature = (list, kind, entry, reason, value))]
-    fn new(
-        list: String,
-        kind: &str,
-        entry: String,
-        reason: String,
-        value: String,
-    ) -> PyResult<Self> {
+    fn new(list: &str, kind: &str, entry: &str, reason: &str, value: &str) -> PyResult<Self> {
         let kind: ListKind = kind
             .parse()
             .map_err(|m: String| pyo3::exceptions::PyValueError::new_err(m))?;
-        Ok(Hit {
-            list,
-            kind: kind.as_str(),
+        Ok(Hit::with(
+            list.into(),
+            kind.as_str(),
+            reason.into(),
             entry,
-            reason,
             value,
-        })
+        ))
+    }
+
+    /// The list that lists the value.
+    #[getter]
+    pub fn list(&self) -> &str {
+        &self.list
+    }
+
+    /// The list's kind: `domain`, `email`, `ip` or `known_tlds`.
+    #[getter]
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// The entry that decided.
+    #[getter]
+    pub fn entry(&self) -> &str {
+        &self.text[..self.split]
+    }
+
+    /// The entry's reason, or the list's default.
+    #[getter]
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// The queried value, normalized.
+    #[getter]
+    pub fn value(&self) -> &str {
+        &self.text[self.split..]
     }
 
     /// Pickling: the class and its fields.
     #[allow(clippy::type_complexity)]
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
+    fn __reduce__<'a, 'py>(
+        slf: &'a Bound<'py, Self>,
     ) -> (
         Bound<'py, pyo3::types::PyType>,
-        (String, &'static str, String, String, String),
+        (&'a str, &'static str, &'a str, &'a str, &'a str),
     ) {
         let h = slf.get();
         (
             slf.get_type(),
-            (
-                h.list.clone(),
-                h.kind,
-                h.entry.clone(),
-                h.reason.clone(),
-                h.value.clone(),
-            ),
+            (h.list(), h.kind, h.entry(), h.reason(), h.value()),
         )
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "Hit(list={}, entry={}, reason={}, value={})",
-            r(py, &self.list),
-            r(py, &self.entry),
-            r(py, &self.reason),
-            r(py, &self.value)
+            r(py, self.list()),
+            r(py, self.entry()),
+            r(py, self.reason()),
+            r(py, self.value())
         )
     }
 
@@ -109,11 +199,11 @@ impl Hit {
     /// JSON output.
     fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new_bound(py);
-        d.set_item("list", &self.list)?;
+        d.set_item("list", self.list())?;
         d.set_item("kind", self.kind)?;
-        d.set_item("entry", &self.entry)?;
-        d.set_item("reason", &self.reason)?;
-        d.set_item("value", &self.value)?;
+        d.set_item("entry", self.entry())?;
+        d.set_item("reason", self.reason())?;
+        d.set_item("value", self.value())?;
         Ok(d)
     }
 }

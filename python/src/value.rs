@@ -115,6 +115,35 @@ pub fn text(obj: &Bound<'_, PyAny>, used: Use) -> PyResult<Text> {
     }))
 }
 
+/// Appends the UTF-8 text of a value (the types [`text`] takes) to `out`;
+/// `false`, with nothing appended, when it is not valid UTF-8.
+pub fn text_into(obj: &Bound<'_, PyAny>, used: Use, out: &mut Vec<u8>) -> PyResult<bool> {
+    if let Ok(s) = obj.downcast::<PyString>() {
+        return Ok(match s.encode_utf8() {
+            Ok(b) => {
+                out.extend_from_slice(b.as_bytes());
+                true
+            }
+            Err(_) => false,
+        });
+    }
+    if let Ok(b) = obj.downcast::<PyBytes>() {
+        let b = b.as_bytes();
+        let ok = std::str::from_utf8(b).is_ok();
+        if ok {
+            out.extend_from_slice(b);
+        }
+        return Ok(ok);
+    }
+    Ok(match text(obj, used)? {
+        Text::Utf8(s) => {
+            out.extend_from_slice(s.as_bytes());
+            true
+        }
+        Text::Undecodable(_) => false,
+    })
+}
+
 fn utf8(b: &[u8]) -> Text {
     match std::str::from_utf8(b) {
         Ok(s) => Text::Utf8(s.to_owned()),
