@@ -6,8 +6,11 @@
 # 1. criterion: check (names at 1M and 5M, IPs at 1M per family, the lsearch
 #    and iplsearch models at 100k) and open; medians printed as tables;
 # 2. build time and peak RSS, sizes (text, cdb, artifact), the ahash set's heap;
-# 3. the Exim head-to-head at 1M addresses;
-# 4. Python's check_many on a million values (when target/py-venv has the
+# 3. instructions per lookup (callgrind), when valgrind is installed;
+# 4. the C API against tinycdb at 1M addresses and 1M IPv4 addresses, when
+#    libcdb-dev is installed;
+# 5. the Exim head-to-head at 1M addresses;
+# 6. Python's check_many on a million values (when target/py-venv has the
 #    package: python/run-tests.sh installs it).
 #
 # Data sets are generated on first use and cached under target/bench-data/
@@ -36,6 +39,18 @@ target/release/mxlists-measure criterion-table >> "$OUT"
 
 note "build, memory and sizes"
 target/release/mxlists-measure report --size 1000000,5000000 --ips 1000000 >> "$OUT"
+
+if command -v valgrind >/dev/null; then
+    note "callgrind"
+    echo >> "$OUT"
+    benches/callgrind.sh 5000000 1000000 >> "$OUT"
+fi
+
+if [ -f /usr/include/cdb.h ] && command -v cdb >/dev/null; then
+    note "C API against tinycdb"
+    echo >> "$OUT"
+    benches/c/compare.sh 1000000 20000 >> "$OUT"
+fi
 
 note "exim"
 benches/exim/compare.sh 1000000 >> "$OUT"
