@@ -1,7 +1,7 @@
 //! The UDP side of the DNS front: worker threads that each take a datagram
-//! from the socket, answer it ([`DnsHandler::respond_to_bytes`]: hickory-proto
-//! parses and encodes) and send the answer back, with no task or channel per
-//! datagram. TCP is served by hickory-server.
+//! from the socket, answer it (a [`Worker`](super::handler::Worker):
+//! hickory-proto parses and encodes) and send the answer back, with no task,
+//! channel or allocation of their own per datagram. TCP is in [`super::tcp`].
 
 use std::net::UdpSocket;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,18 +42,20 @@ pub fn spawn(
 
 fn serve(socket: &UdpSocket, handler: &DnsHandler, acl: &Acl, stop: &AtomicBool) {
     let mut buf = vec![0u8; MAX_DATAGRAM];
+    let mut worker = handler.worker();
     while !stop.load(Ordering::Relaxed) {
         let Ok((n, src)) = socket.recv_from(&mut buf) else {
             // A timeout (look at the stop flag) or an ICMP error of an
             // earlier send: wait for the next datagram.
+            worker.refresh();
             continue;
         };
         // Never answer port 0 (the reply would go nowhere or be spoofed).
         if src.port() == 0 {
             continue;
         }
-        if let Some(reply) = handler.respond_to_bytes(&buf[..n], src, true, acl.allows(src.ip())) {
-            let _ = socket.send_to(&reply, src);
+        if let Some(reply) = worker.respond(&buf[..n], true, acl.allows(src.ip())) {
+            let _ = socket.send_to(reply, src);
         }
     }
 }
