@@ -118,8 +118,11 @@ fn serve(socket: &UdpSocket, handler: &DnsHandler, acl: &Acl, stop: &AtomicBool)
     }
 }
 
-/// Sends `answers[i]` to `to[i]`, for every address of `to`. A datagram that
-/// cannot be sent (a client gone, a full buffer) is left out.
+/// Sends `answers[i]` to `to[i]`, for every address of `to`. When the
+/// first datagram cannot be sent (a full buffer, a refused address), the
+/// others are sent without it; when a later one cannot, the kernel reports
+/// the datagrams sent before it only, and the rest of the batch is left out
+/// (rare on an unconnected socket; their clients ask again).
 fn send(
     fd: i32,
     headers: &mut MultiHeaders<SockaddrStorage>,
@@ -130,16 +133,19 @@ fn send(
     let mut first = 0;
     while first < to.len() {
         let no_control: [ControlMessage<'_>; 0] = [];
-        let sent = sendmmsg(
+        // The results are not read: their addresses are those of received
+        // messages, which these headers never hold.
+        match sendmmsg(
             fd,
             headers,
             &slices[first..to.len()],
             &to[first..],
             no_control,
             MsgFlags::empty(),
-        );
-        // After an error on a datagram, go on with the next one.
-        first += sent.map_or(0, Iterator::count).max(1);
+        ) {
+            Ok(_) => return,
+            Err(_) => first += 1,
+        }
     }
 }
 
