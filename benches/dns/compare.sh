@@ -18,7 +18,11 @@
 # (a third hits). dnsperf keeps 100 queries outstanding; when a run loses
 # queries it is repeated with a rate limit 10% lower until none is lost. Both
 # servers run at once and are measured in turns, ROUNDS times (default 3):
-# the machine's load changes between runs, the median is reported.
+# the machine's load changes between runs, the median is reported. On two
+# cores dnsperf saturates its own core too, so the rates are a lower bound of
+# what either server can do; the CPU time each server spends per query at a
+# fixed rate both sustain (RATE, default 50000 queries per second, one run
+# each) does not depend on the client.
 # Needs dnsperf, rbldnsd, taskset and a Rust toolchain; files live under
 # target/bench-data/dns-IP_ENTRIES/. NO_BUILD=1 uses the binaries built.
 set -euo pipefail
@@ -29,6 +33,7 @@ SECONDS_RUN=${3:-20}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
 DIR=$ROOT/target/bench-data/dns-$IPS
+RATE=${RATE:-50000}
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
 
@@ -110,21 +115,40 @@ EOF
 
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
-# dnsperf against PORT: "QPS LOST" at zero loss (rate limited when needed).
+# The CPU time (user + system, in clock ticks) of PID so far.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Microseconds per query for TICKS clock ticks over QUERIES queries.
+per_query() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }'; }
+
+# dnsperf against the server PID on PORT: "QPS LOST CPU" at zero loss (rate
+# limited when needed), CPU the server's time per query in microseconds.
 measure() {
-    local port=$1 limit="" qps lost out
+    local pid=$1 port=$2 limit="" qps lost out before done
     while :; do
+        before=$(ticks "$pid")
         out=$(taskset -c "$CLIENT_CPU" dnsperf -s 127.0.0.1 -p "$port" -d queries.txt \
             -l "$SECONDS_RUN" -q 100 -t 2 $limit 2>&1)
         qps=$(awk '/Queries per second:/ {printf "%d", $4}' <<<"$out")
         lost=$(awk '/Queries lost:/ {print $3}' <<<"$out")
+        done=$(awk '/Queries completed:/ {print $3}' <<<"$out")
         if [ "$lost" = 0 ] || [ -z "$qps" ] || [ "$qps" -lt 100 ]; then
-            echo "$qps $lost"
+            echo "$qps $lost $(per_query $(($(ticks "$pid") - before)) "$done")"
             return
         fi
         limit="-Q $((qps * 9 / 10))"
         echo "  $lost lost at $qps/s, again with $limit" >&2
     done
+}
+
+# The server PID's CPU time (user + system) per query answered at RATE
+# queries per second on PORT, in microseconds.
+cpu_per_query() {
+    local pid=$1 port=$2 before out done
+    before=$(ticks "$pid")
+    out=$(taskset -c "$CLIENT_CPU" dnsperf -s 127.0.0.1 -p "$port" -d queries.txt \
+        -l "$SECONDS_RUN" -q 100 -t 2 -Q "$RATE" 2>&1)
+    done=$(awk '/Queries completed:/ {print $3}' <<<"$out")
+    per_query $(($(ticks "$pid") - before)) "$done"
 }
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -151,15 +175,20 @@ mx_port=$(grep -o 'dns 127.0.0.1:[0-9]*' serve.log | cut -d: -f2)
 [ -n "$mx_port" ] || { cat serve.log >&2; exit 1; }
 mx_start_rss=$(rss $mx_pid)
 rb_start_rss=$(rss $rb_pid)
-mx_runs=() rb_runs=() mx_lost=0 rb_lost=0
+mx_runs=() rb_runs=() mx_cpus=() rb_cpus=() mx_lost=0 rb_lost=0
 for round in $(seq "${ROUNDS:-3}"); do
-    read -r q l < <(measure "$mx_port"); mx_runs+=("$q"); mx_lost=$((mx_lost + l))
-    read -r q l < <(measure "$port"); rb_runs+=("$q"); rb_lost=$((rb_lost + l))
-    echo "round $round: mxlists ${mx_runs[-1]}/s, rbldnsd ${rb_runs[-1]}/s" >&2
+    read -r q l c < <(measure $mx_pid "$mx_port"); mx_runs+=("$q"); mx_cpus+=("$c"); mx_lost=$((mx_lost + l))
+    read -r q l c < <(measure $rb_pid "$port"); rb_runs+=("$q"); rb_cpus+=("$c"); rb_lost=$((rb_lost + l))
+    echo "round $round: mxlists ${mx_runs[-1]}/s (${mx_cpus[-1]} µs/query), rbldnsd ${rb_runs[-1]}/s (${rb_cpus[-1]} µs/query)" >&2
 done
+mx_cpu=$(cpu_per_query $mx_pid "$mx_port")
+rb_cpu=$(cpu_per_query $rb_pid "$port")
+echo "CPU per query at $RATE/s: mxlists $mx_cpu µs, rbldnsd $rb_cpu µs" >&2
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 mx_qps=$(median "${mx_runs[@]}")
 rb_qps=$(median "${rb_runs[@]}")
+mx_cpu_full=$(printf '%s\n' "${mx_cpus[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+rb_cpu_full=$(printf '%s\n' "${rb_cpus[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 mx_rss=$(rss $mx_pid)
 mx_file=$(awk '/^RssFile/ {print $2}' "/proc/$mx_pid/status")
 mx_anon=$(awk '/^RssAnon/ {print $2}' "/proc/$mx_pid/status")
@@ -169,6 +198,7 @@ wait $mx_pid $rb_pid 2>/dev/null || true
 trap - EXIT
 
 size=$(stat -c %s lists.mxl)
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 cat <<EOF
 Data: $V4 IPv4 + $V6 IPv6 entries (1 list each, about 3% exclusions) and $DOMAINS domains;
 artifact $((size / 1024)) KiB. Queries: $(wc -l < queries.txt) names looped for ${SECONDS_RUN} s,
@@ -176,8 +206,8 @@ artifact $((size / 1024)) KiB. Queries: $(wc -l < queries.txt) names looped for 
 Server on CPU $SERVER_CPU, dnsperf on CPU $CLIENT_CPU; load before the run: $load.
 rbldnsd loaded its data in $(printf '%.1f' "$(echo "$t1 - $t0" | bc)") s.
 
-| server | queries/s at zero loss (median; each round) | lost | RSS after start | RSS after the load |
-|---|---:|---:|---:|---:|
-| mxlists serve | $mx_qps (${mx_runs[*]}) | $mx_lost | $((mx_start_rss / 1024)) MiB | $((mx_rss / 1024)) MiB ($((mx_anon / 1024)) MiB anonymous, $((mx_file / 1024)) MiB file-backed: the mapped artifact and the binary) |
-| rbldnsd | $rb_qps (${rb_runs[*]}) | $rb_lost | $((rb_start_rss / 1024)) MiB | $((rb_rss / 1024)) MiB |
+| server | queries/s at zero loss (median; each round) | lost | server CPU per query: those runs (median) | at $RATE/s | RSS after start | RSS after the load |
+|---|---:|---:|---:|---:|---:|---:|
+| mxlists serve | $mx_qps (${mx_runs[*]}) | $mx_lost | $mx_cpu_full µs | $mx_cpu µs | $(mib "$mx_start_rss") MiB | $(mib "$mx_rss") MiB ($(mib "$mx_anon") MiB anonymous, $(mib "$mx_file") MiB file-backed: the mapped artifact and the binary) |
+| rbldnsd | $rb_qps (${rb_runs[*]}) | $rb_lost | $rb_cpu_full µs | $rb_cpu µs | $(mib "$rb_start_rss") MiB | $(mib "$rb_rss") MiB |
 EOF

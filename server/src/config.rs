@@ -33,7 +33,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use hickory_server::proto::rr::Name;
+use hickory_proto::rr::Name;
 use ipnet::IpNet;
 use serde::Deserialize;
 use toml::Spanned;
@@ -46,6 +46,11 @@ pub const DEFAULT_TTL: u32 = 300;
 pub const DEFAULT_A: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 /// Default TXT template.
 pub const DEFAULT_TXT: &str = "{reason}";
+/// Default bound on simultaneous DNS TCP connections, per listen address.
+pub const DEFAULT_TCP_MAX_CONNECTIONS: usize = 128;
+/// Default time a DNS TCP connection may wait for its next query, for the
+/// rest of a query once begun, and for an answer to be taken.
+pub const DEFAULT_TCP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default socketmap result.
 pub const DEFAULT_RESULT: &str = "REJECT {reason}";
 /// Default bound on simultaneous Postfix connections, per listener.
@@ -141,6 +146,12 @@ pub struct DnsConfig {
     pub listen: Vec<SocketAddr>,
     /// TTL of answers, and SOA minimum.
     pub ttl: u32,
+    /// Simultaneous TCP connections per listen address; at the limit, the
+    /// oldest is closed for a new one.
+    pub tcp_max_connections: usize,
+    /// Time a TCP connection may wait for a query, for the rest of one once
+    /// begun, and for an answer to be taken.
+    pub tcp_timeout: Duration,
     /// The zones.
     pub zones: Vec<ZoneConfig>,
 }
@@ -241,6 +252,8 @@ struct RawConfig {
     #[serde(default)]
     allow: Vec<Spanned<String>>,
     ttl: Option<Spanned<i64>>,
+    tcp_max_connections: Option<Spanned<i64>>,
+    tcp_timeout: Option<Spanned<i64>>,
     #[serde(default)]
     ns: Option<Vec<Spanned<String>>>,
     hostmaster: Option<Spanned<String>>,
@@ -403,7 +416,16 @@ impl Cx<'_> {
             None => Vec::new(),
         };
         match (&raw.listen, raw.zone.first()) {
-            (None, None) => return Ok(None),
+            (None, None) => {
+                let tcp = raw.tcp_max_connections.as_ref().map(Spanned::span);
+                if let Some(span) = tcp.or(raw.tcp_timeout.as_ref().map(Spanned::span)) {
+                    return Err(self.error(
+                        &span,
+                        "the tcp_ settings bound the DNS front, which needs [[zone]] and listen",
+                    ));
+                }
+                return Ok(None);
+            }
             (Some(l), None) => {
                 return Err(self.error(
                     &l.span(),
@@ -438,7 +460,14 @@ impl Cx<'_> {
             }
             zones.push(zone);
         }
-        Ok(Some(DnsConfig { listen, ttl, zones }))
+        Ok(Some(DnsConfig {
+            listen,
+            ttl,
+            tcp_max_connections: self
+                .count(&raw.tcp_max_connections, DEFAULT_TCP_MAX_CONNECTIONS)?,
+            tcp_timeout: self.seconds(&raw.tcp_timeout, DEFAULT_TCP_TIMEOUT)?,
+            zones,
+        }))
     }
 
     fn zone(
@@ -838,7 +867,14 @@ ovh = "127.0.0.3"
             "/etc/mxlists/serve.toml:6:19"
         );
         assert_eq!(z.hostmaster.to_string(), "hostmaster.bl.example.");
+        assert_eq!(dns.tcp_max_connections, DEFAULT_TCP_MAX_CONNECTIONS);
+        assert_eq!(dns.tcp_timeout, DEFAULT_TCP_TIMEOUT);
         assert!(c.postfix.is_none());
+        let c = parse(&ZONE.replace("listen", "tcp_max_connections = 4\ntcp_timeout = 2\nlisten"))
+            .unwrap();
+        let dns = c.dns.unwrap();
+        assert_eq!(dns.tcp_max_connections, 4);
+        assert_eq!(dns.tcp_timeout, Duration::from_secs(2));
     }
 
     #[test]
@@ -869,6 +905,13 @@ ovh = "127.0.0.3"
         );
         let e = err("artifact = \"x\"\nttl = 1\n");
         assert!(e.contains("nothing to serve"), "{e}");
+        let e = err(&ZONE.replace("listen", "tcp_max_connections = 0\nlisten"));
+        assert!(e.contains(":3:23: must be a positive number"), "{e}");
+        let e = err("artifact = \"x\"\ntcp_timeout = 3\n[postfix]\n");
+        assert!(
+            e.contains(":2:15: the tcp_ settings bound the DNS front"),
+            "{e}"
+        );
         let e = err("artifact = 3\n");
         assert!(
             e.starts_with("/etc/mxlists/serve.toml:1:12: invalid type"),

@@ -16,8 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::cache::Cache;
 use arc_swap::ArcSwap;
-use mxlists_core::{Artifact, Db, DecisionRef, ListKind, Policy, Query, Verify};
+use mxlists_core::{Artifact, Db, DecisionRef, HitRef, ListKind, Policy, Query, Verify};
 
 use crate::config::{ListsConfig, Named};
 
@@ -140,8 +141,25 @@ impl Snapshot {
         })
     }
 
-    /// Decides `subject` against the list set `policy`: `Some` when listed.
-    /// An invalid value is not listed.
+    /// Decides `query` against the list set `policy`: the hit that lists it,
+    /// borrowed from the artifact and the query (nothing is copied or
+    /// formatted: a front reads the hit's texts only when its answer needs
+    /// them).
+    #[inline]
+    pub fn decide_query<'a>(
+        &'a self,
+        policy: PolicyId,
+        query: &'a Query,
+    ) -> Result<Option<HitRef<'a>>, Unavailable> {
+        match self.artifact.decide_query(query, &self.policies[policy]) {
+            Ok(DecisionRef::Listed(hit)) => Ok(Some(hit)),
+            Ok(DecisionRef::Allowed(_) | DecisionRef::NotListed) => Ok(None),
+            Err(e) => Err(Unavailable(e.to_string())),
+        }
+    }
+
+    /// Decides `subject` against the list set `policy`: `Some` when listed,
+    /// with the hit's texts. An invalid value is not listed.
     pub fn decide(
         &self,
         policy: PolicyId,
@@ -159,20 +177,16 @@ impl Snapshot {
         if !valid {
             return Ok(None);
         }
+        let Some(hit) = self.decide_query(policy, &query)? else {
+            return Ok(None);
+        };
         let unavailable = |e: mxlists_core::Error| Unavailable(e.to_string());
-        let decision = self
-            .artifact
-            .decide_query(&query, &self.policies[policy])
-            .map_err(unavailable)?;
-        Ok(match decision {
-            DecisionRef::Listed(hit) => Some(Listing {
-                list: hit.list().to_owned(),
-                entry: hit.entry().map_err(unavailable)?.to_string(),
-                reason: hit.reason().map_err(unavailable)?.to_owned(),
-                value: query.to_string(),
-            }),
-            DecisionRef::Allowed(_) | DecisionRef::NotListed => None,
-        })
+        Ok(Some(Listing {
+            list: hit.list().to_owned(),
+            entry: hit.entry().map_err(unavailable)?.to_string(),
+            reason: hit.reason().map_err(unavailable)?.to_owned(),
+            value: query.to_string(),
+        }))
     }
 
     /// What the list set `policy` answers about.
@@ -200,6 +214,20 @@ impl Snapshot {
     /// failures once per artifact, not once per query).
     pub fn first_failure(&self) -> bool {
         !self.failure_logged.swap(true, Ordering::Relaxed)
+    }
+}
+
+/// The current snapshot as one answering thread or connection sees it
+/// ([`Engine::snapshots`]).
+pub struct SnapshotCache<'e>(Cache<&'e ArcSwap<Snapshot>, Arc<Snapshot>>);
+
+impl SnapshotCache<'_> {
+    /// The snapshot to answer one request from. The cache keeps it until the
+    /// next call, so a cache left unused keeps a replaced artifact mapped:
+    /// call this now and then.
+    #[inline]
+    pub fn load(&mut self) -> &Arc<Snapshot> {
+        self.0.load()
     }
 }
 
@@ -245,6 +273,13 @@ impl Engine {
     #[inline]
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.current.load_full()
+    }
+
+    /// A cache of the current snapshot for one thread or connection that
+    /// answers many requests: it costs a pointer comparison per request,
+    /// where [`Engine::snapshot`] changes a shared reference count.
+    pub fn snapshots(&self) -> SnapshotCache<'_> {
+        SnapshotCache(Cache::new(&self.current))
     }
 
     /// The followed path.

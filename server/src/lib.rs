@@ -11,10 +11,11 @@
 //! - [`config`]: the TOML configuration, checked with file:line:column errors;
 //! - [`engine`]: follows the artifact's path and decides values;
 //! - [`dns`]: zones ([`dns::zone`]), the request handler ([`dns::handler`]),
-//!   UDP worker threads ([`dns::udp`]) and hickory-server for TCP; every
-//!   message is parsed and encoded by hickory-proto;
+//!   UDP worker threads ([`dns::udp`]) and TCP connections ([`dns::tcp`]);
+//!   every message is parsed and encoded by hickory-proto;
 //! - [`postfix`]: socketmap tables and the policy service;
-//! - [`listen`]: bounded listeners for the Postfix fronts;
+//! - [`listen`]: bounded stream listeners, for the Postfix fronts and DNS
+//!   over TCP;
 //! - [`template`]: the `{list}`/`{entry}`/`{reason}`/`{value}`/`$` templates.
 //!
 //! [`run`] serves a configuration in the foreground until SIGTERM or SIGINT.
@@ -40,7 +41,7 @@ use tokio_util::sync::CancellationToken;
 use config::{Config, ConfigError, ListsConfig};
 use dns::handler::DnsHandler;
 use engine::{Engine, Refresh};
-use listen::{Acl, Listener};
+use listen::{Acl, AtLimit, Listener};
 use postfix::policy::PolicyService;
 use postfix::socketmap::Socketmap;
 
@@ -186,8 +187,14 @@ impl Prepared {
                 zones.join(" ")
             ));
             dns_server = Some(
-                dns::DnsServer::start(handler, sockets, &config.allow)
-                    .map_err(|e| Error::Start(format!("cannot start the DNS front: {e}")))?,
+                dns::DnsServer::start(
+                    handler,
+                    sockets,
+                    &config.allow,
+                    dns.tcp_max_connections,
+                    dns.tcp_timeout,
+                )
+                .map_err(|e| Error::Start(format!("cannot start the DNS front: {e}")))?,
             );
         }
         let mut tasks = JoinSet::new();
@@ -205,9 +212,10 @@ impl Prepared {
                     .map_err(|e| Error::Start(format!("cannot listen on {ep}: {e}")))?;
                 fronts.push(format!("{what} {}", l.endpoint()));
                 let (limits, acl, stop) = (pf.limits, acl.clone(), shutdown.clone());
+                let (name, full) = (what.to_owned(), AtLimit::CloseNew);
                 match service {
-                    Front::Socketmap(s) => tasks.spawn(l.run(what, s, limits, acl, stop)),
-                    Front::Policy(p) => tasks.spawn(l.run(what, p, limits, acl, stop)),
+                    Front::Socketmap(s) => tasks.spawn(l.run(name, s, limits, acl, full, stop)),
+                    Front::Policy(p) => tasks.spawn(l.run(name, p, limits, acl, full, stop)),
                 };
             }
         }

@@ -1,22 +1,24 @@
-//! Bounded stream listeners for the Postfix fronts (TCP and unix sockets):
-//! at most `max_connections` connections at a time (more are closed at once),
+//! Bounded stream listeners (TCP and unix sockets) for the Postfix fronts and
+//! DNS over TCP: at most `max_connections` connections at a time (at the
+//! limit, the new connection or the oldest one is closed: [`AtLimit`]),
 //! requests of at most `max_request` bytes, `idle_timeout` between requests
-//! and `request_timeout` for one request to arrive once begun. A protocol only
+//! and `request_timeout` for one request to arrive once begun and for its
+//! reply to be taken. A connection reads ahead at most one chunk beyond a
+//! request and answers its requests one at a time, in order. A protocol only
 //! says where a request ends ([`Frame`]) and what to answer.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use ipnet::IpNet;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 use tokio::time::{timeout_at, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -120,10 +122,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
 /// A protocol served on a listener.
 pub trait Service: Send + Sync + 'static {
-    /// Serves one connection until it ends.
-    fn serve<S>(self: Arc<Self>, conn: Conn<S>) -> impl Future<Output = ()> + Send
+    /// Serves one connection from `peer` (`None` on a unix socket) until it
+    /// ends.
+    fn serve<S>(
+        self: Arc<Self>,
+        conn: Conn<S>,
+        peer: Option<SocketAddr>,
+    ) -> impl Future<Output = ()> + Send
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+}
+
+/// What a listener does with a new connection when `max_connections` are
+/// open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtLimit {
+    /// Closes the new connection at once (Postfix's clients retry later).
+    CloseNew,
+    /// Closes the oldest connection and serves the new one: clients that
+    /// open connections and hold them cannot keep a newcomer out, they only
+    /// shorten each other's time.
+    CloseOldest,
 }
 
 /// Clients allowed to connect over TCP (empty: every client).
@@ -191,20 +210,23 @@ impl Listener {
         }
     }
 
-    /// Accepts connections for `service` until `shutdown`.
+    /// Accepts connections for `service` until `shutdown`; `what` names the
+    /// listener in the log.
     pub async fn run<Svc: Service>(
         self,
-        what: &'static str,
+        what: String,
         service: Arc<Svc>,
         limits: Limits,
         acl: Acl,
+        at_limit: AtLimit,
         shutdown: CancellationToken,
     ) {
-        let slots = Arc::new(Semaphore::new(limits.max_connections));
-        let full = Arc::new(AtomicBool::new(false));
         let mut connections = JoinSet::new();
+        // The connections in the order they were accepted (some may have
+        // ended since).
+        let mut oldest_first: VecDeque<AbortHandle> = VecDeque::new();
+        let mut full = false;
         loop {
-            while connections.try_join_next().is_some() {}
             let accepted = tokio::select! {
                 a = self.accept() => a,
                 _ = shutdown.cancelled() => break,
@@ -214,41 +236,65 @@ impl Listener {
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                 continue;
             };
-            if peer.is_some_and(|ip| !acl.allows(ip)) {
+            if peer.is_some_and(|p| !acl.allows(p.ip())) {
                 continue;
             }
-            let Ok(slot) = slots.clone().try_acquire_owned() else {
-                if !full.swap(true, Ordering::Relaxed) {
+            while connections.try_join_next().is_some() {}
+            if connections.len() < limits.max_connections {
+                full = false;
+            } else {
+                if !full {
+                    full = true;
                     log::line(format_args!(
-                        "{what}: {} connections, the limit: closing new ones until one ends",
-                        limits.max_connections
+                        "{what}: {} connections, the limit: {}",
+                        limits.max_connections,
+                        match at_limit {
+                            AtLimit::CloseNew => "closing new ones until one ends",
+                            AtLimit::CloseOldest => "closing the oldest for each new one",
+                        }
                     ));
                 }
-                continue;
-            };
-            let service = service.clone();
-            let full = full.clone();
-            connections.spawn(async move {
-                match conn {
-                    Accepted::Tcp(s) => service.serve(Conn::new(s, limits)).await,
-                    Accepted::Unix(s) => service.serve(Conn::new(s, limits)).await,
+                match at_limit {
+                    AtLimit::CloseNew => continue,
+                    AtLimit::CloseOldest => {
+                        while let Some(h) = oldest_first.pop_front() {
+                            if !h.is_finished() {
+                                h.abort();
+                                break;
+                            }
+                        }
+                        // Wait until one has ended (the one just closed, at
+                        // the latest), so that no more than the limit are
+                        // ever open.
+                        let _ = connections.join_next().await;
+                    }
                 }
-                drop(slot);
-                full.store(false, Ordering::Relaxed);
+            }
+            let service = service.clone();
+            let handle = connections.spawn(async move {
+                match conn {
+                    Accepted::Tcp(s) => service.serve(Conn::new(s, limits), peer).await,
+                    Accepted::Unix(s) => service.serve(Conn::new(s, limits), peer).await,
+                }
             });
+            oldest_first.push_back(handle);
+            if oldest_first.len() > 2 * limits.max_connections {
+                oldest_first.retain(|h| !h.is_finished());
+            }
         }
         connections.abort_all();
+        while connections.join_next().await.is_some() {}
         if let Listener::Unix(_, path) = &self {
             let _ = std::fs::remove_file(path);
         }
     }
 
-    async fn accept(&self) -> io::Result<(Accepted, Option<IpAddr>)> {
+    async fn accept(&self) -> io::Result<(Accepted, Option<SocketAddr>)> {
         match self {
             Listener::Tcp(l) => {
                 let (s, peer) = l.accept().await?;
                 let _ = s.set_nodelay(true);
-                Ok((Accepted::Tcp(s), Some(peer.ip())))
+                Ok((Accepted::Tcp(s), Some(peer)))
             }
             Listener::Unix(l, _) => {
                 let (s, _) = l.accept().await?;

@@ -30,19 +30,21 @@ pub struct Template {
     pieces: Vec<Piece>,
 }
 
-/// The texts a template is rendered with.
-#[derive(Clone, Copy, Debug)]
+/// The texts a template is rendered with, each written by its `Display`
+/// (so that a hit's entry or an address is formatted only when a template
+/// asks for it).
+#[derive(Clone, Copy)]
 pub struct Texts<'a> {
     /// The list that decided.
-    pub list: &'a str,
+    pub list: &'a dyn fmt::Display,
     /// The entry that decided.
-    pub entry: &'a str,
+    pub entry: &'a dyn fmt::Display,
     /// The entry's reason, or its list's.
-    pub reason: &'a str,
+    pub reason: &'a dyn fmt::Display,
     /// The queried value, normalized.
-    pub value: &'a str,
+    pub value: &'a dyn fmt::Display,
     /// The queried address or name as the client wrote it (`$`).
-    pub query: &'a str,
+    pub query: &'a dyn fmt::Display,
 }
 
 /// Why a template was refused: the byte offset in the template, and what is
@@ -131,32 +133,47 @@ impl Template {
     /// Renders the template with `texts`.
     pub fn render(&self, texts: &Texts<'_>) -> String {
         let mut out = String::new();
-        for p in &self.pieces {
-            out.push_str(match p {
-                Piece::Text(t) => t,
-                Piece::Field(Field::List) => texts.list,
-                Piece::Field(Field::Entry) => texts.entry,
-                Piece::Field(Field::Reason) => texts.reason,
-                Piece::Field(Field::Value) => texts.value,
-                Piece::Field(Field::Query) => texts.query,
-            });
-        }
+        self.render_into(texts, &mut out);
         out
+    }
+
+    /// Appends the template rendered with `texts` to `out`.
+    pub fn render_into(&self, texts: &Texts<'_>, out: &mut String) {
+        use fmt::Write;
+        for p in &self.pieces {
+            // Writing to a String cannot fail.
+            let _ = match p {
+                Piece::Text(t) => out.write_str(t),
+                Piece::Field(Field::List) => write!(out, "{}", texts.list),
+                Piece::Field(Field::Entry) => write!(out, "{}", texts.entry),
+                Piece::Field(Field::Reason) => write!(out, "{}", texts.reason),
+                Piece::Field(Field::Value) => write!(out, "{}", texts.value),
+                Piece::Field(Field::Query) => write!(out, "{}", texts.query),
+            };
+        }
     }
 
     /// Renders the template as one line of at most `max` bytes: control
     /// characters (line breaks, tabs) become spaces, and the text is cut at a
     /// character boundary.
     pub fn render_line(&self, texts: &Texts<'_>, max: usize) -> String {
-        let mut s = self.render(texts);
-        if s.contains(char::is_control) {
-            s = s
+        let mut out = String::new();
+        self.render_line_into(texts, max, &mut out);
+        out
+    }
+
+    /// [`Template::render_line`] into `out`, which is cleared first.
+    pub fn render_line_into(&self, texts: &Texts<'_>, max: usize, out: &mut String) {
+        out.clear();
+        self.render_into(texts, out);
+        if out.contains(char::is_control) {
+            let line: String = out
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
+            *out = line;
         }
-        truncate(&mut s, max);
-        s
+        truncate(out, max);
     }
 }
 
@@ -183,11 +200,11 @@ mod tests {
     use super::*;
 
     const TEXTS: Texts<'static> = Texts {
-        list: "ovh",
-        entry: "51.68.0.0/16",
-        reason: "hosting",
-        value: "51.68.1.5",
-        query: "51.68.1.5",
+        list: &"ovh",
+        entry: &"51.68.0.0/16",
+        reason: &"hosting",
+        value: &"51.68.1.5",
+        query: &"51.68.1.5",
     };
 
     #[test]
@@ -214,7 +231,7 @@ mod tests {
     fn lines_are_one_line_and_bounded() {
         let t = Template::parse("é{reason}").unwrap();
         let texts = Texts {
-            reason: "a\r\nb",
+            reason: &"a\r\nb",
             ..TEXTS
         };
         assert_eq!(t.render_line(&texts, 100), "éa  b");

@@ -2,7 +2,10 @@
 //! truncated and malformed packets, compression loops, too many labels, zero
 //! or many questions, odd opcodes, responses sent as queries, random bytes.
 //! Each is answered FORMERR (or the proper DNS answer when it is a valid
-//! query) or dropped; the server never crashes and keeps answering.
+//! query) or dropped; the server never crashes and keeps answering. Hostile
+//! TCP clients (more connections than the limit, stalled messages, huge
+//! length prefixes) cannot keep a well-behaved client from its answers, over
+//! UDP or TCP.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
@@ -25,10 +28,19 @@ lists = ["tld_bans"]
 "#;
 
 fn start() -> (tempfile::TempDir, Served) {
+    start_with("")
+}
+
+/// Starts the server with `settings` (top-level keys) before the zones.
+fn start_with(settings: &str) -> (tempfile::TempDir, Served) {
     let dir = tempfile::tempdir().unwrap();
     write_atomic(&dir.path().join("lists.mxl"), &lists(1)).unwrap();
     let config = dir.path().join("serve.toml");
-    std::fs::write(&config, CONFIG).unwrap();
+    std::fs::write(
+        &config,
+        CONFIG.replacen("\n\n[[zone]]", &format!("\n{settings}\n\n[[zone]]"), 1),
+    )
+    .unwrap();
     let s = Served::start(&config);
     (dir, s)
 }
@@ -292,4 +304,149 @@ fn broken_tcp_streams_are_dropped() {
         assert_eq!(ask_tcp(&mut t, &q).unwrap().rcode, "NOERROR");
     }
     Client::new(dns).still_answers();
+}
+
+/// Whether the server has closed `t` (end of stream or reset), waiting for
+/// it a while.
+fn closed(t: &mut TcpStream) -> bool {
+    t.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut b = [0u8; 64];
+    matches!(t.read(&mut b), Ok(0) | Err(_)) && t.read(&mut b).map_or(true, |n| n == 0)
+}
+
+/// A well-formed query over a new TCP connection gets its answer.
+fn tcp_still_answers(dns: SocketAddr) -> TcpStream {
+    let mut t = TcpStream::connect(dns).unwrap();
+    t.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let q = query_bytes(8, "5.1.68.51.bl.mxrbl.test", RecordType::A);
+    let r = ask_tcp(&mut t, &q).expect("answered over TCP");
+    assert_eq!(r.a, [std::net::Ipv4Addr::new(127, 0, 0, 2)]);
+    t
+}
+
+#[test]
+fn crowds_and_stalled_tcp_clients_cannot_keep_others_out() {
+    const LIMIT: usize = 4;
+    // A timeout far longer than the test: what lets newcomers in is the
+    // connection limit's rule, not the timeout.
+    let (_dir, s) = start_with(&format!("tcp_max_connections = {LIMIT}\ntcp_timeout = 600"));
+    let dns = s.dns.unwrap();
+    let udp = Client::new(dns);
+
+    // A crowd: three times the limit, connected and silent.
+    let mut crowd: Vec<TcpStream> = (0..3 * LIMIT)
+        .map(|_| TcpStream::connect(dns).unwrap())
+        .collect();
+    // Stalled clients: half a length prefix, a prefix and half a query, a
+    // prefix announcing more than will ever come.
+    let q = query_bytes(9, "5.1.68.51.bl.mxrbl.test", RecordType::A);
+    let mut framed = (q.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(&q);
+    let mut stalled: Vec<TcpStream> = [&framed[..1], &framed[..framed.len() / 2], &[0x0f, 0xff, 0]]
+        .iter()
+        .chain(std::iter::repeat_n(&&framed[..5], LIMIT))
+        .map(|bytes| {
+            let mut t = TcpStream::connect(dns).unwrap();
+            t.write_all(bytes).unwrap();
+            t
+        })
+        .collect();
+
+    // UDP does not notice.
+    udp.still_answers();
+    // A newcomer over TCP is answered: the oldest connection is closed for it.
+    let mut newcomer = tcp_still_answers(dns);
+    assert!(
+        s.wait_for("the limit: closing the oldest", Duration::from_secs(10))
+            .is_some(),
+        "{}",
+        s.log()
+    );
+    // The crowd and the first stalled clients were closed for the later
+    // ones, oldest first; the newest stalled clients are still open.
+    for (i, t) in crowd.iter_mut().enumerate() {
+        assert!(closed(t), "crowd connection {i} still open");
+    }
+    let first_open = stalled.len() - (LIMIT - 1);
+    for (i, t) in stalled.iter_mut().enumerate() {
+        assert_eq!(stalled_open(t), i >= first_open, "stalled connection {i}");
+    }
+    // The newcomer's connection keeps working, pipelined queries included:
+    // answered one at a time, in order.
+    let mut three = Vec::new();
+    for id in [21u16, 22, 23] {
+        let q = query_bytes(id, "5.1.68.51.bl.mxrbl.test", RecordType::A);
+        three.extend_from_slice(&(q.len() as u16).to_be_bytes());
+        three.extend_from_slice(&q);
+    }
+    newcomer.write_all(&three).unwrap();
+    for id in [21u16, 22, 23] {
+        let mut len = [0u8; 2];
+        newcomer.read_exact(&mut len).unwrap();
+        let mut buf = vec![0u8; u16::from_be_bytes(len) as usize];
+        newcomer.read_exact(&mut buf).unwrap();
+        let r = parse_reply(&buf).unwrap();
+        assert_eq!((r.id, r.rcode.as_str()), (id, "NOERROR"));
+    }
+    // Crowding goes on: each newcomer still gets in, and UDP still answers.
+    for round in 0..3 {
+        crowd.extend((0..2 * LIMIT).map(|_| TcpStream::connect(dns).unwrap()));
+        tcp_still_answers(dns);
+        udp.still_answers();
+        assert!(!s.log().contains("panicked"), "round {round}: {}", s.log());
+    }
+}
+
+/// Whether a stalled connection is still open (nothing to read, no end); a
+/// stalled query never gets an answer.
+fn stalled_open(t: &mut TcpStream) -> bool {
+    t.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut b = [0u8; 64];
+    match t.read(&mut b) {
+        Ok(n) => {
+            assert_eq!(n, 0, "an answer to an unfinished query");
+            false
+        }
+        Err(e) => matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+#[test]
+fn stalled_and_oversized_tcp_messages_are_given_up() {
+    let (_dir, s) = start_with("tcp_timeout = 1");
+    let dns = s.dns.unwrap();
+    let q = query_bytes(9, "5.1.68.51.bl.mxrbl.test", RecordType::A);
+    let mut framed = (q.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(&q);
+    // Silent, half a prefix, half a query: closed after the timeout.
+    for bytes in [&[][..], &framed[..1], &framed[..framed.len() / 2]] {
+        let mut t = TcpStream::connect(dns).unwrap();
+        t.write_all(bytes).unwrap();
+        assert!(closed(&mut t), "{} bytes", bytes.len());
+    }
+    // A query that trickles in over longer than the timeout is given up
+    // too, however small each step.
+    let mut t = TcpStream::connect(dns).unwrap();
+    let mut gone = false;
+    for b in &framed {
+        if t.write_all(std::slice::from_ref(b)).is_err() {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(gone || closed(&mut t), "a trickling query is given up");
+    // A message longer than a query can be: closed at once, unanswered.
+    let mut t = TcpStream::connect(dns).unwrap();
+    let mut big = vec![0x20, 0x00];
+    big.extend(std::iter::repeat_n(0u8, 0x2000));
+    let _ = t.write_all(&big);
+    assert!(closed(&mut t));
+    // Meanwhile and afterwards, both transports answer.
+    Client::new(dns).still_answers();
+    tcp_still_answers(dns);
 }

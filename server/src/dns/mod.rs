@@ -1,8 +1,10 @@
 //! The DNS front: DNSBL and RHSBL zones over UDP and TCP on every listen
-//! address. hickory-proto parses and encodes every message; hickory-server
-//! serves TCP; UDP datagrams are answered by worker threads ([`udp`]).
+//! address. hickory-proto parses and encodes every message; UDP datagrams are
+//! answered by worker threads ([`udp`]), TCP connections by bounded
+//! listeners on the runtime ([`tcp`]).
 
 pub mod handler;
+pub mod tcp;
 pub mod udp;
 pub mod zone;
 
@@ -10,20 +12,16 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use hickory_server::Server;
 use ipnet::IpNet;
 use tokio::net::{TcpListener, UdpSocket};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
-use crate::listen::Acl;
-use handler::{DnsHandler, Shared};
-
-/// How long a TCP connection may stay without a request.
-pub const TCP_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Responses buffered per TCP connection.
-const TCP_RESPONSE_BUFFER: usize = 32;
+use crate::config::Limits;
+use crate::listen::{Acl, AtLimit, Listener};
+use handler::DnsHandler;
+use tcp::{TcpDns, MAX_TCP_QUERY};
 
 /// The sockets of one listen address.
 pub struct Bound {
@@ -59,61 +57,74 @@ pub async fn bind(addr: SocketAddr) -> io::Result<Bound> {
     Err(last.unwrap_or_else(|| io::ErrorKind::AddrInUse.into()))
 }
 
-/// A DNS server answering with `handler`: hickory-server on the TCP
-/// listeners, the worker threads of [`udp`] on the UDP sockets. With `allow`
+/// A DNS server answering with `handler`: the worker threads of [`udp`] on
+/// the UDP sockets, bounded listeners ([`tcp`]) on the TCP ones. With `allow`
 /// set, other clients get REFUSED.
 pub struct DnsServer {
-    tcp: Server<Shared>,
+    tcp: JoinSet<()>,
+    stop_tcp: CancellationToken,
     udp: Vec<std::thread::JoinHandle<()>>,
     stop: Arc<AtomicBool>,
 }
 
 impl DnsServer {
-    /// Starts answering on `sockets`.
-    pub fn start(handler: DnsHandler, sockets: Vec<Bound>, allow: &[IpNet]) -> io::Result<Self> {
+    /// Starts answering on `sockets`; TCP connections are bounded by
+    /// `max_connections` per listen address and by `timeout`.
+    pub fn start(
+        handler: DnsHandler,
+        sockets: Vec<Bound>,
+        allow: &[IpNet],
+        max_connections: usize,
+        timeout: std::time::Duration,
+    ) -> io::Result<Self> {
         let handler = Arc::new(handler);
-        let mut tcp = if allow.is_empty() {
-            Server::new(Shared(handler.clone()))
-        } else {
-            // hickory decides each address family on its own: deny each
-            // family as a whole, and let the allowed networks (more specific)
-            // win.
-            let mut deny = Vec::new();
-            if !allow
-                .iter()
-                .any(|n| matches!(n, IpNet::V4(v4) if v4.prefix_len() == 0))
-            {
-                deny.push("0.0.0.0/0".parse().expect("net"));
-            }
-            if !allow
-                .iter()
-                .any(|n| matches!(n, IpNet::V6(v6) if v6.prefix_len() == 0))
-            {
-                deny.push("::/0".parse().expect("net"));
-            }
-            Server::with_access(Shared(handler.clone()), deny, allow.iter().copied())
+        let acl = Acl::new(allow);
+        let service = Arc::new(TcpDns::new(handler.clone(), acl.clone()));
+        let limits = Limits {
+            max_connections,
+            max_request: MAX_TCP_QUERY + 2,
+            idle_timeout: timeout,
+            request_timeout: timeout,
         };
         let stop = Arc::new(AtomicBool::new(false));
+        let stop_tcp = CancellationToken::new();
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let mut tcp = JoinSet::new();
         let mut udp = Vec::new();
         for b in sockets {
-            tcp.register_listener(b.tcp, TCP_TIMEOUT, TCP_RESPONSE_BUFFER);
+            let what = format!("dns tcp {}", b.addr()?);
+            // Every client may connect: those outside `allow` are answered
+            // REFUSED by the service, as over UDP.
+            tcp.spawn(Listener::Tcp(b.tcp).run(
+                what,
+                service.clone(),
+                limits,
+                Acl::default(),
+                AtLimit::CloseOldest,
+                stop_tcp.clone(),
+            ));
             let socket = b.udp.into_std()?;
             udp.extend(udp::spawn(
                 socket,
                 handler.clone(),
-                Acl::new(allow),
+                acl.clone(),
                 threads,
                 stop.clone(),
             )?);
         }
-        Ok(DnsServer { tcp, udp, stop })
+        Ok(DnsServer {
+            tcp,
+            stop_tcp,
+            udp,
+            stop,
+        })
     }
 
     /// Stops answering and waits for the workers.
     pub async fn stop(mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        let _ = self.tcp.shutdown_gracefully().await;
+        self.stop_tcp.cancel();
+        while self.tcp.join_next().await.is_some() {}
         let workers = std::mem::take(&mut self.udp);
         let _ = tokio::task::spawn_blocking(move || {
             for w in workers {

@@ -11,9 +11,8 @@
 //! 127.0.0.2 and `::FFFF:7F00:2` (`test` in a name zone) are always listed,
 //! 127.0.0.1 and `::FFFF:7F00:1` (`invalid`) never.
 
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-use hickory_server::proto::rr::Name;
 
 /// What a zone answers about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,9 +23,10 @@ pub enum ZoneKind {
     Names,
 }
 
-/// What the labels under a zone's apex ask.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+/// What the labels under a zone's apex ask. A name is borrowed from the
+/// buffer [`target`] wrote it into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target<'b> {
     /// The apex itself: SOA and NS.
     Apex,
     /// An IP address. `prefix_too`: the name is also an empty non-terminal of
@@ -39,69 +39,96 @@ pub enum Target {
         prefix_too: bool,
     },
     /// A domain name, as the client wrote it.
-    Name(String),
-    /// The test point that is always listed; the text is the address or name.
-    TestListed(String),
+    Name(&'b str),
+    /// The test point that is always listed.
+    TestListed(Asked<'b>),
     /// Not a complete query, but complete queries exist below it.
     NonTerminal,
     /// Nothing can exist at this name (including the never-listed test point).
     Nothing,
 }
 
-/// The labels of `name` under the apex `zone` (both as label lists, `name`'s
-/// labels in wire order), when `name` is at or below `zone`; case-insensitive.
-pub fn labels_under<'n, Z: AsRef<[u8]>>(
-    name: &'n [&'n [u8]],
-    zone: &[Z],
-) -> Option<&'n [&'n [u8]]> {
-    let k = zone.len();
-    if name.len() < k {
-        return None;
+/// The address or name a query asks about, as the client wrote it (`$` in
+/// templates); formatted only when written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asked<'b> {
+    /// An address.
+    Ip(IpAddr),
+    /// A name.
+    Name(&'b str),
+}
+
+impl fmt::Display for Asked<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Asked::Ip(ip) => ip.fmt(f),
+            Asked::Name(n) => f.write_str(n),
+        }
     }
-    let (under, tail) = name.split_at(name.len() - k);
-    tail.iter()
-        .zip(zone)
+}
+
+/// How many labels of a name lie under the apex `zone`, when the name is at
+/// or below it; case-insensitive. `name` gives the name's labels in wire
+/// order (`Name::iter`), `zone` the apex's.
+pub fn labels_under<'n, I, Z>(name: I, zone: &[Z]) -> Option<usize>
+where
+    I: DoubleEndedIterator<Item = &'n [u8]> + ExactSizeIterator,
+    Z: AsRef<[u8]>,
+{
+    let n = name.len();
+    let under = n.checked_sub(zone.len())?;
+    name.rev()
+        .zip(zone.iter().rev())
         .all(|(a, b)| a.eq_ignore_ascii_case(b.as_ref()))
         .then_some(under)
 }
 
-/// The labels of a name, in wire order.
-pub fn labels(name: &Name) -> Vec<&[u8]> {
-    name.iter().collect()
-}
-
-/// What the labels `under` an apex ask, in a zone of `kind`.
-pub fn target(kind: ZoneKind, under: &[&[u8]]) -> Target {
-    if under.is_empty() {
+/// What the labels `under` an apex (in wire order) ask, in a zone of `kind`.
+/// A name zone writes the name into `buf`, which the answer borrows.
+pub fn target<'n, 'b>(
+    kind: ZoneKind,
+    under: impl ExactSizeIterator<Item = &'n [u8]>,
+    buf: &'b mut String,
+) -> Target<'b> {
+    if under.len() == 0 {
         return Target::Apex;
     }
     match kind {
         ZoneKind::Ip => ip_target(under),
-        ZoneKind::Names => name_target(under),
+        ZoneKind::Names => name_target(under, buf),
     }
 }
 
-fn ip_target(under: &[&[u8]]) -> Target {
+fn ip_target<'n>(under: impl ExactSizeIterator<Item = &'n [u8]>) -> Target<'static> {
     let n = under.len();
-    let all_nibbles = under.iter().all(|l| nibble(l).is_some());
-    let all_octets = under.iter().all(|l| octet(l).is_some());
-    if n == 4 && all_octets {
-        let mut o = [0u8; 4];
-        for (i, l) in under.iter().enumerate() {
-            o[3 - i] = octet(l).expect("checked");
+    if n > 32 {
+        return Target::Nothing;
+    }
+    let (mut octets, mut all_octets) = ([0u8; 4], true);
+    let (mut nibbles, mut all_nibbles) = (0u128, true);
+    for (i, label) in under.enumerate() {
+        match octet(label) {
+            Some(o) if i < 4 => octets[3 - i] = o,
+            Some(_) => {}
+            None => all_octets = false,
         }
-        let ip = Ipv4Addr::from(o);
-        return test_point(IpAddr::V4(ip)).unwrap_or(Target::Ip {
-            ip: IpAddr::V4(ip),
+        match nibble(label) {
+            Some(d) => nibbles |= u128::from(d) << (4 * i),
+            None => all_nibbles = false,
+        }
+        if !all_octets && !all_nibbles {
+            return Target::Nothing;
+        }
+    }
+    if n == 4 && all_octets {
+        let ip = IpAddr::V4(Ipv4Addr::from(octets));
+        return test_point(ip).unwrap_or(Target::Ip {
+            ip,
             prefix_too: all_nibbles,
         });
     }
     if n == 32 && all_nibbles {
-        let mut v: u128 = 0;
-        for l in under.iter().rev() {
-            v = (v << 4) | u128::from(nibble(l).expect("checked"));
-        }
-        let ip = IpAddr::V6(Ipv6Addr::from(v));
+        let ip = IpAddr::V6(Ipv6Addr::from(nibbles));
         return test_point(ip).unwrap_or(Target::Ip {
             ip,
             prefix_too: false,
@@ -114,13 +141,13 @@ fn ip_target(under: &[&[u8]]) -> Target {
 }
 
 /// The RFC 5782 test points, in either family.
-fn test_point(ip: IpAddr) -> Option<Target> {
+fn test_point(ip: IpAddr) -> Option<Target<'static>> {
     let v4 = match ip {
         IpAddr::V4(v4) => v4,
         IpAddr::V6(v6) => v6.to_ipv4_mapped()?,
     };
     if v4 == Ipv4Addr::new(127, 0, 0, 2) {
-        Some(Target::TestListed(ip.to_string()))
+        Some(Target::TestListed(Asked::Ip(ip)))
     } else if v4 == Ipv4Addr::new(127, 0, 0, 1) {
         Some(Target::Nothing)
     } else {
@@ -128,22 +155,28 @@ fn test_point(ip: IpAddr) -> Option<Target> {
     }
 }
 
-fn name_target(under: &[&[u8]]) -> Target {
-    // Labels holding dots or anything but printable ASCII cannot be domain
-    // names (IDN travels as A-labels).
-    if under
-        .iter()
-        .any(|l| l.is_empty() || l.iter().any(|&b| !b.is_ascii_graphic() || b == b'.'))
-    {
-        return Target::Nothing;
+fn name_target<'n, 'b>(
+    under: impl ExactSizeIterator<Item = &'n [u8]>,
+    buf: &'b mut String,
+) -> Target<'b> {
+    buf.clear();
+    for (i, label) in under.enumerate() {
+        // Labels holding dots or anything but printable ASCII cannot be
+        // domain names (IDN travels as A-labels).
+        let Some(text) = std::str::from_utf8(label)
+            .ok()
+            .filter(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_graphic() && b != b'.'))
+        else {
+            return Target::Nothing;
+        };
+        if i > 0 {
+            buf.push('.');
+        }
+        buf.push_str(text);
     }
-    let written = under
-        .iter()
-        .map(|l| std::str::from_utf8(l).expect("ASCII"))
-        .collect::<Vec<_>>()
-        .join(".");
+    let written: &'b String = buf;
     if written.eq_ignore_ascii_case("test") {
-        Target::TestListed(written)
+        Target::TestListed(Asked::Name(written))
     } else if written.eq_ignore_ascii_case("invalid") {
         Target::Nothing
     } else {
@@ -178,13 +211,23 @@ fn nibble(label: &[u8]) -> Option<u8> {
 mod tests {
     use super::*;
 
-    fn t(kind: ZoneKind, name: &str) -> Target {
+    fn t(kind: ZoneKind, name: &str) -> String {
         let under: Vec<&[u8]> = if name.is_empty() {
             Vec::new()
         } else {
             name.split('.').map(str::as_bytes).collect()
         };
-        target(kind, &under)
+        format!("{:?}", target(kind, under.into_iter(), &mut String::new()))
+    }
+
+    fn ip_target(ip: &str, prefix_too: bool) -> String {
+        format!(
+            "{:?}",
+            Target::Ip {
+                ip: ip.parse().unwrap(),
+                prefix_too
+            }
+        )
     }
 
     fn nibbles(ip: &str) -> String {
@@ -195,32 +238,22 @@ mod tests {
             .join(".")
     }
 
+    const NT: &str = "NonTerminal";
+    const NOTHING: &str = "Nothing";
+
     #[test]
     fn ipv4_reversed_octets() {
-        let ip = |s: &str| IpAddr::V4(s.parse().unwrap());
-        assert_eq!(
-            t(ZoneKind::Ip, "5.1.68.51"),
-            Target::Ip {
-                ip: ip("51.68.1.5"),
-                prefix_too: false
-            }
-        );
-        assert_eq!(
-            t(ZoneKind::Ip, "4.3.2.1"),
-            Target::Ip {
-                ip: ip("1.2.3.4"),
-                prefix_too: true
-            }
-        );
-        assert_eq!(t(ZoneKind::Ip, "68.51"), Target::NonTerminal);
-        assert_eq!(t(ZoneKind::Ip, "255"), Target::NonTerminal);
-        assert_eq!(t(ZoneKind::Ip, "a.b"), Target::NonTerminal);
-        assert_eq!(t(ZoneKind::Ip, "256.1.1.1"), Target::Nothing);
-        assert_eq!(t(ZoneKind::Ip, "05.1.1.1"), Target::Nothing);
-        assert_eq!(t(ZoneKind::Ip, "1.1.1.1.1"), Target::NonTerminal);
-        assert_eq!(t(ZoneKind::Ip, "10.1.1.1.1"), Target::Nothing);
-        assert_eq!(t(ZoneKind::Ip, "www"), Target::Nothing);
-        assert_eq!(t(ZoneKind::Ip, ""), Target::Apex);
+        assert_eq!(t(ZoneKind::Ip, "5.1.68.51"), ip_target("51.68.1.5", false));
+        assert_eq!(t(ZoneKind::Ip, "4.3.2.1"), ip_target("1.2.3.4", true));
+        assert_eq!(t(ZoneKind::Ip, "68.51"), NT);
+        assert_eq!(t(ZoneKind::Ip, "255"), NT);
+        assert_eq!(t(ZoneKind::Ip, "a.b"), NT);
+        assert_eq!(t(ZoneKind::Ip, "256.1.1.1"), NOTHING);
+        assert_eq!(t(ZoneKind::Ip, "05.1.1.1"), NOTHING);
+        assert_eq!(t(ZoneKind::Ip, "1.1.1.1.1"), NT);
+        assert_eq!(t(ZoneKind::Ip, "10.1.1.1.1"), NOTHING);
+        assert_eq!(t(ZoneKind::Ip, "www"), NOTHING);
+        assert_eq!(t(ZoneKind::Ip, ""), "Apex");
     }
 
     #[test]
@@ -228,58 +261,65 @@ mod tests {
         let name = nibbles("2001:41d0:303:1::25");
         assert_eq!(
             t(ZoneKind::Ip, &name),
-            Target::Ip {
-                ip: "2001:41d0:303:1::25".parse().unwrap(),
-                prefix_too: false
-            }
+            ip_target("2001:41d0:303:1::25", false)
         );
         assert_eq!(
             t(ZoneKind::Ip, &name.to_uppercase()),
             t(ZoneKind::Ip, &name)
         );
-        assert_eq!(t(ZoneKind::Ip, &name[2..]), Target::NonTerminal);
-        assert_eq!(t(ZoneKind::Ip, &format!("0.{name}")), Target::Nothing);
+        assert_eq!(t(ZoneKind::Ip, &name[2..]), NT);
+        assert_eq!(t(ZoneKind::Ip, &format!("0.{name}")), NOTHING);
     }
 
     #[test]
     fn test_points() {
+        let listed = |a: Asked<'_>| format!("{:?}", Target::TestListed(a));
         assert_eq!(
             t(ZoneKind::Ip, "2.0.0.127"),
-            Target::TestListed("127.0.0.2".into())
+            listed(Asked::Ip("127.0.0.2".parse().unwrap()))
         );
-        assert_eq!(t(ZoneKind::Ip, "1.0.0.127"), Target::Nothing);
+        assert_eq!(t(ZoneKind::Ip, "1.0.0.127"), NOTHING);
         assert_eq!(
             t(ZoneKind::Ip, &nibbles("::ffff:7f00:2")),
-            Target::TestListed("::ffff:127.0.0.2".into())
+            listed(Asked::Ip("::ffff:127.0.0.2".parse().unwrap()))
         );
-        assert_eq!(t(ZoneKind::Ip, &nibbles("::ffff:7f00:1")), Target::Nothing);
         assert_eq!(
-            t(ZoneKind::Names, "TEST"),
-            Target::TestListed("TEST".into())
+            Asked::Ip("::ffff:7f00:2".parse().unwrap()).to_string(),
+            "::ffff:127.0.0.2"
         );
-        assert_eq!(t(ZoneKind::Names, "invalid"), Target::Nothing);
+        assert_eq!(t(ZoneKind::Ip, &nibbles("::ffff:7f00:1")), NOTHING);
+        assert_eq!(t(ZoneKind::Names, "TEST"), listed(Asked::Name("TEST")));
+        assert_eq!(t(ZoneKind::Names, "invalid"), NOTHING);
     }
 
     #[test]
     fn names() {
         assert_eq!(
             t(ZoneKind::Names, "Sub.Example.COM"),
-            Target::Name("Sub.Example.COM".into())
+            format!("{:?}", Target::Name("Sub.Example.COM"))
         );
-        assert_eq!(t(ZoneKind::Names, ""), Target::Apex);
+        assert_eq!(t(ZoneKind::Names, ""), "Apex");
+        let mut buf = String::new();
         let odd: Vec<&[u8]> = vec![b"a b", b"com"];
-        assert_eq!(target(ZoneKind::Names, &odd), Target::Nothing);
+        assert_eq!(
+            target(ZoneKind::Names, odd.into_iter(), &mut buf),
+            Target::Nothing
+        );
         let dotted: Vec<&[u8]> = vec![b"a.b", b"com"];
-        assert_eq!(target(ZoneKind::Names, &dotted), Target::Nothing);
+        assert_eq!(
+            target(ZoneKind::Names, dotted.into_iter(), &mut buf),
+            Target::Nothing
+        );
     }
 
     #[test]
     fn zones_match_case_insensitively() {
         let name: Vec<&[u8]> = vec![b"5", b"BL", b"Example"];
         let zone: Vec<&[u8]> = vec![b"bl", b"example"];
-        assert_eq!(labels_under(&name, &zone), Some(&name[..1]));
+        assert_eq!(labels_under(name.iter().copied(), &zone), Some(1));
         let other: Vec<&[u8]> = vec![b"dbl", b"example"];
-        assert_eq!(labels_under(&name, &other), None);
-        assert_eq!(labels_under(&name[1..], &zone).map(<[_]>::len), Some(0));
+        assert_eq!(labels_under(name.iter().copied(), &other), None);
+        assert_eq!(labels_under(name[1..].iter().copied(), &zone), Some(0));
+        assert_eq!(labels_under(name[2..].iter().copied(), &zone), None);
     }
 }

@@ -7,6 +7,7 @@
 //! oversized request is answered `DEFER_IF_PERMIT` and the connection closed;
 //! an artifact that cannot be read answers `DEFER_IF_PERMIT` (logged).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -142,7 +143,7 @@ pub fn reply(action: &str) -> Vec<u8> {
 }
 
 impl Service for PolicyService {
-    async fn serve<S>(self: Arc<Self>, mut conn: Conn<S>)
+    async fn serve<S>(self: Arc<Self>, mut conn: Conn<S>, _peer: Option<SocketAddr>)
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {

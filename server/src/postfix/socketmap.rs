@@ -8,6 +8,7 @@
 //! `PERM`; an artifact that cannot be read is `TEMP`, which Postfix turns into
 //! a 4xx (it never lets mail through).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -74,7 +75,7 @@ impl Socketmap {
                     entry: &l.entry,
                     reason: &l.reason,
                     value: &l.value,
-                    query: key,
+                    query: &key,
                 };
                 format!("OK {}", map.result.render_line(&texts, MAX_REPLY - 3))
             }
@@ -134,7 +135,7 @@ pub fn netstring(text: &str) -> Vec<u8> {
 }
 
 impl Service for Socketmap {
-    async fn serve<S>(self: Arc<Self>, mut conn: Conn<S>)
+    async fn serve<S>(self: Arc<Self>, mut conn: Conn<S>, _peer: Option<SocketAddr>)
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
