@@ -426,6 +426,29 @@ fn the_full_check_refuses_resealed_inconsistent_tables() {
     assert!(err.contains("invalid list name"), "{err}");
 }
 
+/// A count in the name parameters that the tables cannot hold is refused when
+/// the file is opened, before anything is sized by it (a fuzzed file once made
+/// `dump` allocate 47 GB from it).
+#[test]
+fn counts_larger_than_their_tables_are_refused_at_open() {
+    let mut b = Builder::new();
+    let list = b.add_list("sfs", ListKind::Email, None).unwrap();
+    b.add_text(list, "someone@example.com").unwrap();
+    let mut bytes = b.build().unwrap().bytes;
+    let params = section(&bytes, 5);
+    // `address_domains` is the u32 at byte 32 of the name parameters.
+    let at = params.start + 32;
+    assert_eq!(bytes[at..at + 4], 1u32.to_le_bytes());
+    bytes[at..at + 4].copy_from_slice(&0x2bc0_0000u32.to_le_bytes());
+    reseal(&mut bytes);
+    for verify in [mxlists_core::Verify::Quick, mxlists_core::Verify::Full] {
+        let err = Artifact::from_bytes_with(bytes.clone(), verify)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("address domains"), "{err}");
+    }
+}
+
 /// Records too large for a 64-byte line (a 253-byte domain; a 64-byte local
 /// part of rare bytes, whose code does not fit) go to the overflow sections
 /// and are found there, exactly.

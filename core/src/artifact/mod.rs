@@ -220,6 +220,15 @@ impl Artifact {
         if names.address_lines > 0 && names.address_domains == 0 {
             return Err(SectionId::NameParams.corrupt("addresses without address domains"));
         }
+        // Each address domain is a domain record, which takes at least a byte.
+        let domain_bytes =
+            section(SectionId::DomainLines).len() + section(SectionId::DomainOverflow).len();
+        if names.address_domains as usize > domain_bytes {
+            return Err(SectionId::NameParams.corrupt(format!(
+                "{} address domains, more than the domain table can hold",
+                names.address_domains
+            )));
+        }
         let mut ip_bits = [0u32; 2];
         for (i, fam) in [Family::V4, Family::V6].into_iter().enumerate() {
             let [index, records, reasons, ranges] = fam.sections();
