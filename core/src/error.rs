@@ -60,7 +60,7 @@ pub enum Error {
         supported: u32,
     },
     /// A list name was asked for that the artifact does not hold. The message
-    /// shows at most [`SHOWN_TEXT`] bytes of the name (and its length when
+    /// shows at most 64 bytes of the name (and its length when
     /// longer): a name given by mistake may be megabytes long.
     #[error("unknown list {}", Quoted(.0))]
     UnknownList(String),
@@ -166,7 +166,7 @@ impl Error {
 pub const SHOWN_TEXT: usize = 64;
 
 /// Displays a caller's text quoted (as `{:?}` does), cut to its first
-/// [`SHOWN_TEXT`] bytes when longer and followed by its length:
+/// 64 bytes when longer and followed by its length:
 /// `"nnnnnnnn"... (52428800 bytes)`. Messages that echo input stay short
 /// whatever the input (an unknown list name of 50 MB must not reach a mail
 /// server's logs whole).

@@ -5,8 +5,8 @@
 //! `com.example.sub@user`), so that sorting keys groups a domain with its
 //! subdomains and addresses (the order of `dump`). The tables themselves hold
 //! names as written: the domain table every domain with entries or addresses
-//! ([`domains`]), the address table every address, its local part coded
-//! ([`code`]) and its domain implied by where it is stored ([`addresses`]).
+//! (`names::domains`), the address table every address, its local part coded
+//! (`names::code`) and its domain implied by where it is stored (`names::addresses`).
 
 pub(crate) mod addresses;
 pub(crate) mod code;
