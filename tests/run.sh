@@ -27,6 +27,12 @@ cargo build --workspace --all-targets
 step "lints"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "documentation (rustdoc, warnings are errors)"
+# One package at a time: the C library and the command are both `mxlists`.
+for p in mxlists-core mxlists-ffi mxlists-server mxlists-python mxlists-cli; do
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet -p "$p"
+done
+
 step "Rust tests (unit, property, end-to-end: CLI, C, Exim)"
 cargo test --workspace --exclude mxlists-python
 
