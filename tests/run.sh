@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting and lints, the Rust unit, property
+# Runs every test of the project: formatting, lints and rustdoc, the Rust unit, property
 # and end-to-end tests (CLI, C library, real Exim), the Python package through a
 # real pip install, and every fuzz target briefly.
 #
