@@ -16,35 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "mxlists.h"
-
-/* Exim's return codes (local_scan.h). */
-#define EXIM_OK 0
-#define EXIM_DEFER 1
-#define EXIM_ERROR 3
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        checks++;                                                          \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
-        }                                                                  \
-    } while (0)
-
-#define CHECK_STR(got, want)                                               \
-    do {                                                                   \
-        const char *g_ = (got), *w_ = (want);                              \
-        checks++;                                                          \
-        if (g_ == NULL || strcmp(g_, w_) != 0) {                           \
-            failures++;                                                    \
-            printf("FAILED %s:%d: %s is \"%s\", expected \"%s\"\n",        \
-                   __FILE__, __LINE__, #got, g_ ? g_ : "(null)", w_);      \
-        }                                                                  \
-    } while (0)
 
 static const char *artifact;
 /* Lookups per thread in test_threads (a fifth argument sets it). */
@@ -70,21 +43,6 @@ static void expect(mxlists_db *db, const char *lists, const char *value,
 #define EXPECT(db, lists, value, status, list, entry) \
     expect(db, lists, value, status, list, entry, __LINE__)
 
-/* Calls an Exim function with three arguments. */
-static int exim_call(int (*f)(unsigned char **, int, unsigned char **),
-                     const char *a, const char *lists, const char *value,
-                     const char **yield) {
-    unsigned char *argv[4];
-    unsigned char *y = NULL;
-    int rc;
-    argv[0] = (unsigned char *)a;
-    argv[1] = (unsigned char *)lists;
-    argv[2] = (unsigned char *)value;
-    argv[3] = NULL;
-    rc = f(&y, 3, argv);
-    *yield = (const char *)y;
-    return rc;
-}
 
 static char *repeat(char c, size_t n, const char *suffix) {
     size_t s = strlen(suffix);
@@ -362,16 +320,7 @@ static void *work(void *arg) {
 static int exim_call4(int (*f)(unsigned char **, int, unsigned char **),
                       const char *lists, const char *value, const char *allow,
                       const char **yield) {
-    unsigned char *argv[4];
-    unsigned char *y = NULL;
-    int rc;
-    argv[0] = (unsigned char *)artifact;
-    argv[1] = (unsigned char *)lists;
-    argv[2] = (unsigned char *)value;
-    argv[3] = (unsigned char *)allow;
-    rc = f(&y, 4, argv);
-    *yield = (const char *)y;
-    return rc;
+    return exim_call_with(f, artifact, lists, value, allow, yield);
 }
 
 /* mxlists_decide and the Exim functions' fourth argument: a value an allow

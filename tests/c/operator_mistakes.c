@@ -21,34 +21,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "check.h"
 #include "mxlists.h"
-
-#define EXIM_OK 0
-#define EXIM_DEFER 1
-#define EXIM_ERROR 3
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        checks++;                                                          \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
-        }                                                                  \
-    } while (0)
-
-#define CONTAINS(text, part)                                               \
-    do {                                                                   \
-        const char *t_ = (text), *p_ = (part);                             \
-        checks++;                                                          \
-        if (t_ == NULL || strstr(t_, p_) == NULL) {                        \
-            failures++;                                                    \
-            printf("FAILED %s:%d: %s is \"%.300s\", without \"%s\"\n",     \
-                   __FILE__, __LINE__, #text, t_ ? t_ : "(null)", p_);     \
-        }                                                                  \
-    } while (0)
 
 static char *join(const char *dir, const char *name) {
     size_t n = strlen(dir) + strlen(name) + 2;
@@ -58,21 +32,6 @@ static char *join(const char *dir, const char *name) {
     }
     snprintf(p, n, "%s/%s", dir, name);
     return p;
-}
-
-static int exim_call(int (*f)(unsigned char **, int, unsigned char **),
-                     const char *a, const char *lists, const char *value,
-                     const char **yield) {
-    unsigned char *argv[4];
-    unsigned char *y = NULL;
-    int rc;
-    argv[0] = (unsigned char *)a;
-    argv[1] = (unsigned char *)lists;
-    argv[2] = (unsigned char *)value;
-    argv[3] = NULL;
-    rc = f(&y, 3, argv);
-    *yield = (const char *)y;
-    return rc;
 }
 
 static void pause_ms(long ms) {
