@@ -157,6 +157,17 @@ impl EximSite {
         p
     }
 
+    /// Exim with the site's configuration (`-C acl.conf`, `-DMXL_DIR=` the
+    /// directory), then `extra`.
+    pub fn command(&self, extra: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(&self.exim);
+        c.arg("-C")
+            .arg(self.path().join("acl.conf"))
+            .arg(format!("-DMXL_DIR={}", self.path().display()))
+            .args(extra);
+        c
+    }
+
     /// `${dlfunc{LIB}{func}{ARTIFACT}{lists}{value}}`.
     pub fn dlfunc(&self, func: &str, artifact: &Path, lists: &str, value: &str) -> String {
         format!(
@@ -170,16 +181,13 @@ impl EximSite {
     /// or `Err` with Exim's message for an expansion that failed.
     pub fn expand_all(&self, exprs: &[String]) -> Vec<Result<String, String>> {
         use std::io::Write;
-        use std::process::{Command, Stdio};
+        use std::process::Stdio;
         let mut script = String::new();
         for (i, e) in exprs.iter().enumerate() {
             script.push_str(&format!("<{i}>{e}</{i}>\n"));
         }
-        let mut child = Command::new(&self.exim)
-            .arg("-C")
-            .arg(self.path().join("acl.conf"))
-            .arg(format!("-DMXL_DIR={}", self.path().display()))
-            .arg("-be")
+        let mut child = self
+            .command(&["-be"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use mxlists_core::{write_atomic, Builder, ListKind};
-use mxlists_tests::{exim, target_dir, workspace_root};
+use mxlists_tests::EximSite;
 
 /// The artifact's lists. Version 2 is a rebuild: `.monster` is no longer
 /// banned, and `clean@example.com` has become an invalid recipient.
@@ -81,47 +81,27 @@ fn artifact(version: u32) -> Vec<u8> {
     b.build().unwrap().bytes
 }
 
-/// A directory with the library, an artifact and Exim's log and spool
-/// directories, readable by the Exim user.
+/// A site for a real Exim ([`EximSite`]) holding the artifact `lists.mxl`.
 struct Site {
-    exim: PathBuf,
-    dir: tempfile::TempDir,
+    site: EximSite,
 }
 
 impl Site {
     /// `None` when Exim is absent (and not under CI).
     fn new() -> Option<Site> {
-        let exim = exim()?;
-        let so = target_dir().join("libmxlists.so");
-        assert!(
-            so.exists(),
-            "{} is not built; run `cargo build -p mxlists-ffi` first",
-            so.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let site = Site { exim, dir };
-        chmod(site.path(), 0o755);
-        // Copies, so that the Exim user can read them wherever the checkout is.
-        std::fs::copy(&so, site.lib()).unwrap();
-        let conf = site.path().join("acl.conf");
-        std::fs::copy(workspace_root().join("tests/exim/acl.conf"), &conf).unwrap();
-        chmod(&conf, 0o644);
-        chmod(&site.lib(), 0o755);
-        for sub in ["log", "spool"] {
-            let p = site.path().join(sub);
-            std::fs::create_dir(&p).unwrap();
-            chmod(&p, 0o777);
-        }
+        let site = Site {
+            site: EximSite::new()?,
+        };
         site.publish(1);
         Some(site)
     }
 
     fn path(&self) -> &Path {
-        self.dir.path()
+        self.site.path()
     }
 
     fn lib(&self) -> PathBuf {
-        self.path().join("libmxlists.so")
+        self.site.lib()
     }
 
     fn artifact(&self) -> PathBuf {
@@ -135,12 +115,7 @@ impl Site {
     }
 
     fn exim(&self, extra: &[&str]) -> Command {
-        let mut c = Command::new(&self.exim);
-        c.arg("-C")
-            .arg(self.path().join("acl.conf"))
-            .arg(format!("-DMXL_DIR={}", self.path().display()))
-            .args(extra);
-        c
+        self.site.command(extra)
     }
 
     /// `${dlfunc{LIB}{func}{ARTIFACT}{lists}{value}}`.

@@ -12,13 +12,13 @@
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use mxlists_core::entry::parse_value;
 use mxlists_core::{write_atomic, Builder, ListKind};
-use mxlists_tests::{exim, target_dir, workspace_root};
+use mxlists_tests::EximSite;
 
 /// The lists `tests/exim/acl.conf` consults.
 fn artifact() -> Vec<u8> {
@@ -52,11 +52,10 @@ fn artifact() -> Vec<u8> {
     b.build().unwrap().bytes
 }
 
-/// A directory readable by the Exim user holding the library, the artifact,
-/// value files, and log and spool directories.
+/// A site for a real Exim ([`EximSite`]) holding the artifact `lists.mxl`
+/// and the value files.
 struct Site {
-    exim: PathBuf,
-    dir: tempfile::TempDir,
+    site: EximSite,
 }
 
 fn chmod(p: &Path, mode: u32) {
@@ -65,37 +64,20 @@ fn chmod(p: &Path, mode: u32) {
 
 impl Site {
     fn new() -> Option<Site> {
-        let exim = exim()?;
-        let so = target_dir().join("libmxlists.so");
-        assert!(so.exists(), "{} is not built", so.display());
         let site = Site {
-            exim,
-            dir: tempfile::tempdir().unwrap(),
+            site: EximSite::new()?,
         };
-        chmod(site.path(), 0o755);
-        std::fs::copy(&so, site.path().join("libmxlists.so")).unwrap();
-        chmod(&site.path().join("libmxlists.so"), 0o755);
-        for sub in ["log", "spool"] {
-            let p = site.path().join(sub);
-            std::fs::create_dir(&p).unwrap();
-            chmod(&p, 0o777);
-        }
         write_atomic(&site.path().join("lists.mxl"), &artifact()).unwrap();
         chmod(&site.path().join("lists.mxl"), 0o644);
         Some(site)
     }
 
     fn path(&self) -> &Path {
-        self.dir.path()
+        self.site.path()
     }
 
     fn exim(&self, extra: &[&str]) -> Command {
-        let mut c = Command::new(&self.exim);
-        c.arg("-C")
-            .arg(workspace_root().join("tests/exim/acl.conf"))
-            .arg(format!("-DMXL_DIR={}", self.path().display()))
-            .args(extra);
-        c
+        self.site.command(extra)
     }
 
     /// Expands `mxl_check` and `mxl_match` over every list for each value in
